@@ -1,0 +1,21 @@
+/**
+ * Typed view of the raw addon. Internal: never exported from src/index.ts (the public API validates first).
+ * Each area adds its functions here as the native side grows (one interface per binding file).
+ */
+
+/** napi/simd_binding.cc */
+export interface SimdBinding {
+  simdInfo(): { detected: SimdLevelName; active: SimdLevelName };
+  /** 0 scalar, 1 avx2, 2 avx512, -1 automatic; returns the level now active. */
+  setSimdLevel(level: number): SimdLevelName;
+}
+export type SimdLevelName = "scalar" | "avx2" | "avx512";
+
+// Areas add their interfaces below and to RawBinding.
+import type { NsxBinding } from "./nsx-binding.js";
+import type { NevBinding } from "./nev-binding.js";
+import type { DspBinding } from "./dsp-binding.js";
+
+export interface RawBinding extends SimdBinding, NsxBinding, NevBinding, DspBinding {
+  abiVersion: number;
+}
