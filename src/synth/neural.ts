@@ -54,7 +54,8 @@ function waveform(tMs: number, width: number): number {
   return trough + rebound;
 }
 
-function defaultUnits(channels: number, seed: number): SynthUnit[] {
+/** 0–2 units per channel with amplitudes, rates and widths drawn from `seed`. */
+export function defaultUnits(channels: number, seed: number): SynthUnit[] {
   const u = uniform(seed ^ 0x5eed);
   const units: SynthUnit[] = [];
   for (let c = 0; c < channels; c++) {
