@@ -15,7 +15,8 @@ export type SimdLevelName = "scalar" | "avx2" | "avx512";
 import type { NsxBinding } from "./nsx-binding.js";
 import type { NevBinding } from "./nev-binding.js";
 import type { DspBinding } from "./dsp-binding.js";
+import type { ResampleBinding } from "./resample-binding.js";
 
-export interface RawBinding extends SimdBinding, NsxBinding, NevBinding, DspBinding {
+export interface RawBinding extends SimdBinding, NsxBinding, NevBinding, DspBinding, ResampleBinding {
   abiVersion: number;
 }

@@ -10,6 +10,7 @@ void RegisterSimd(Napi::Env env, Napi::Object exports);  // napi/simd_binding.cc
 void RegisterNsx(Napi::Env env, Napi::Object exports);   // napi/nsx_binding.cc
 void RegisterNev(Napi::Env env, Napi::Object exports);   // napi/nev_binding.cc
 void RegisterDsp(Napi::Env env, Napi::Object exports);   // napi/dsp_binding.cc
+void RegisterResample(Napi::Env env, Napi::Object exports);  // napi/resample_binding.cc
 
 }  // namespace rpl::napi
 

@@ -1,0 +1,256 @@
+#include "dsp/resample_poly.h"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+#include "dsp/firwin.h"
+#include "dsp/resample_poly_kernel.h"
+#include "simd/cpu_features.h"
+
+namespace rpl::dsp {
+
+namespace {
+
+using resample_internal::kTileOutputs;
+using resample_internal::TileJob;
+
+// Floor division for a possibly negative numerator and a positive divisor.
+int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+int64_t CeilDiv(int64_t a, int64_t b) { return -FloorDiv(-a, b); }
+
+// Lanes of the single-channel path: the channel is cut into this many segments that run side by side.
+constexpr int kSegments = 16;
+
+template <typename TIn, typename TOut>
+using TileFn = void (*)(const TileJob<TIn, TOut>&);
+
+template <typename TIn, typename TOut>
+TileFn<TIn, TOut> SelectTile() {
+  switch (simd::Active()) {
+    case simd::Level::kAvx512: return &resample_internal::RunTileAvx512<TIn, TOut>;
+    case simd::Level::kAvx2: return &resample_internal::RunTileAvx2<TIn, TOut>;
+    default: return &resample_internal::RunTileScalar<TIn, TOut>;
+  }
+}
+
+[[noreturn]] void MissingRow(int64_t row, int64_t row0, int64_t nrows) {
+  throw std::out_of_range("resample: input row " + std::to_string(row) + " is needed but the window holds rows [" +
+                          std::to_string(row0) + ", " + std::to_string(row0 + nrows) + ")");
+}
+
+}  // namespace
+
+int64_t ResampledLength(int64_t n, int64_t up, int64_t down) {
+  if (n < 0 || up < 1 || down < 1) throw std::invalid_argument("resample: negative length or factor < 1");
+  const int64_t g = std::gcd(up, down);
+  up /= g;
+  down /= g;
+  return CeilDiv(n * up, down);
+}
+
+std::vector<double> ResamplePolyTaps(int64_t up, int64_t down, double beta) {
+  if (up < 1 || down < 1) throw std::invalid_argument("resample: up and down must be >= 1");
+  const int64_t g = std::gcd(up, down);
+  up /= g;
+  down /= g;
+  if (up == down) return {};
+  // scipy: max_rate = max(up, down); f_c = 1. / max_rate; half_len = 10 * max_rate;
+  // h = firwin(2 * half_len + 1, f_c, window=('kaiser', beta)); h *= up.
+  const int64_t max_rate = std::max(up, down);
+  std::vector<double> h = FirwinKaiser(static_cast<std::size_t>(20 * max_rate + 1), 1. / static_cast<double>(max_rate), beta);
+  const double scale = static_cast<double>(up);
+  for (double& v : h) v *= scale;
+  return h;
+}
+
+PolyphaseResampler::PolyphaseResampler(int64_t up, int64_t down, std::vector<double> taps) {
+  if (up < 1 || down < 1) throw std::invalid_argument("resample: up and down must be >= 1");
+  const int64_t g = std::gcd(up, down);
+  up_ = up / g;
+  down_ = down / g;
+  if (taps.empty()) {
+    if (up_ != down_) throw std::invalid_argument("resample: no filter taps for a ratio other than 1");
+    identity_ = true;
+    return;
+  }
+  num_taps_ = static_cast<int64_t>(taps.size());
+  half_len_ = (num_taps_ - 1) / 2;
+  per_phase_ = CeilDiv(num_taps_, up_);
+  // Phase p serves outputs with q % up == p; its window row k (ascending input index, k = 0..D-1) takes
+  // h[p + up*(D-1-k)] (scipy's transposed, flipped layout), zero where that index is past the filter.
+  tables_.assign(static_cast<std::size_t>(up_ * per_phase_), 0.0);
+  for (int64_t p = 0; p < up_; ++p) {
+    double* t = tables_.data() + p * per_phase_;
+    for (int64_t k = 0; k < per_phase_; ++k) {
+      const int64_t j = p + up_ * (per_phase_ - 1 - k);
+      if (j < num_taps_) t[k] = taps[static_cast<std::size_t>(j)];
+    }
+  }
+}
+
+std::pair<int64_t, int64_t> PolyphaseResampler::InputRows(int64_t m_begin, int64_t m_end) const {
+  if (m_end <= m_begin) return {0, 0};
+  if (identity_) return {m_begin, m_end};
+  const int64_t q_first = m_begin * down_ + half_len_;
+  const int64_t q_last = (m_end - 1) * down_ + half_len_;
+  return {CeilDiv(q_first - num_taps_ + 1, up_), FloorDiv(q_last, up_) + 1};
+}
+
+template <typename TIn, typename TOut>
+void PolyphaseResampler::Run(const TIn* x, int nch, int64_t row0, int64_t nrows, int64_t n_total, int64_t m_begin,
+                             int64_t m_end, TOut* y) const {
+  if (nch < 1 || row0 < 0 || nrows < 0 || n_total < 0 || m_begin < 0 || m_end < m_begin)
+    throw std::invalid_argument("resample: negative size, offset or range");
+  if (n_total != kUnknownLength && row0 + nrows > n_total)
+    throw std::out_of_range("resample: the window holds rows past the end of the signal");
+  if (n_total != kUnknownLength && m_end > OutputLength(n_total))
+    throw std::out_of_range("resample: output range past the end of the signal");
+  if (m_end == m_begin) return;
+  if (identity_) return RunIdentity(x, nch, row0, nrows, n_total, m_begin, m_end, y);
+  if (nch == 1 && m_end - m_begin >= static_cast<int64_t>(kSegments) * 8 * std::max<int64_t>(up_, kTileOutputs))
+    return RunSegmented(x, row0, nrows, n_total, m_begin, m_end, y);
+  RunInterleaved(x, nch, row0, nrows, n_total, m_begin, m_end, y);
+}
+
+template <typename TIn, typename TOut>
+void PolyphaseResampler::RunIdentity(const TIn* x, int nch, int64_t row0, int64_t nrows, int64_t n_total,
+                                     int64_t m_begin, int64_t m_end, TOut* y) const {
+  for (int64_t m = m_begin; m < m_end; ++m) {
+    TOut* dst = y + (m - m_begin) * nch;
+    if (m >= n_total) {
+      std::fill(dst, dst + nch, TOut(0));
+    } else {
+      if (m < row0 || m >= row0 + nrows) MissingRow(m, row0, nrows);
+      const TIn* src = x + (m - row0) * nch;
+      for (int c = 0; c < nch; ++c) dst[c] = static_cast<TOut>(src[c]);
+    }
+  }
+}
+
+template <typename TIn, typename TOut>
+void PolyphaseResampler::RunInterleaved(const TIn* x, int nch, int64_t row0, int64_t nrows, int64_t n_total,
+                                        int64_t m_begin, int64_t m_end, TOut* y) const {
+  const TileFn<TIn, TOut> tile = SelectTile<TIn, TOut>();
+  std::vector<TIn> edge;  // rows of tiles that reach past the window (signal edges): zero-padded copy
+  const int64_t row_end = row0 + nrows;
+  int last_outputs = 0;
+  for (int64_t m0 = m_begin; m0 < m_end; m0 += last_outputs) {
+    int outputs = static_cast<int>(std::min<int64_t>(kTileOutputs, m_end - m0));
+    TileJob<TIn, TOut> job;
+    const int64_t hi0 = (m0 * down_ + half_len_) / up_;
+    for (int r = 0; r < outputs; ++r) {
+      const int64_t q = (m0 + r) * down_ + half_len_;
+      job.offset[r] = q / up_ - hi0;
+      job.taps[r] = PhaseTaps(q % up_);
+      // The kernel needs every window to overlap output 0's (always true for scipy's filters, whose
+      // D ~ 20*max(up,down)/up exceeds (kTile-1)*down/up); a shorter custom filter just gets smaller tiles.
+      if (job.offset[r] >= per_phase_) {
+        outputs = r;
+        break;
+      }
+    }
+    const int64_t u0 = hi0 - per_phase_ + 1;
+    const int64_t u1 = u0 + job.offset[outputs - 1] + per_phase_ - 1;
+    const int64_t rows = u1 - u0 + 1;
+    job.window = per_phase_;
+    job.channels = nch;
+    job.x_stride = nch;
+    job.outputs = outputs;
+    job.y = y + (m0 - m_begin) * nch;
+    job.y_stride = nch;
+    if (u0 >= row0 && u1 < row_end) {
+      job.x = x + (u0 - row0) * nch;  // zero-copy on the caller's rows
+    } else {
+      // Rows below the first one any output of the tile uses carry zero taps; their value is irrelevant.
+      const int64_t needed_from = CeilDiv((m0 * down_ + half_len_) - num_taps_ + 1, up_);
+      edge.assign(static_cast<std::size_t>(rows * nch), TIn(0));
+      for (int64_t i = u0; i <= u1; ++i) {
+        if (i >= row0 && i < row_end) {
+          std::memcpy(edge.data() + (i - u0) * nch, x + (i - row0) * nch, sizeof(TIn) * static_cast<std::size_t>(nch));
+        } else if (i >= 0 && i < n_total && i >= needed_from) {
+          MissingRow(i, row0, nrows);
+        }
+      }
+      job.x = edge.data();
+    }
+    tile(job);
+    last_outputs = outputs;
+  }
+}
+
+template <typename TIn, typename TOut>
+void PolyphaseResampler::RunSegmented(const TIn* x, int64_t row0, int64_t nrows, int64_t n_total, int64_t m_begin,
+                                      int64_t m_end, TOut* y) const {
+  // Segment k holds outputs [m_begin + k*seg, m_begin + (k+1)*seg). With seg a multiple of up, every segment
+  // has the same phase pattern, shifted by seg*down/up input rows, so the segments can run as the channels of
+  // one interleaved block and each output is computed exactly as in the one-channel case.
+  const int64_t n = m_end - m_begin;
+  int64_t seg = CeilDiv(n, kSegments);
+  seg = CeilDiv(seg, up_) * up_;
+  const int64_t shift = seg / up_ * down_;
+  // Outputs per segment per pass: a scratch block of about max(8*D, 2048) rows, so rows copied twice (the
+  // window overlap of consecutive passes) stay a small fraction.
+  const int64_t target_rows = std::max<int64_t>(8 * per_phase_, 2048);
+  int64_t pass = std::max<int64_t>(kTileOutputs, (target_rows - per_phase_) * up_ / down_);
+  pass = std::min(pass, seg);
+  const int64_t row_end = row0 + nrows;
+
+  std::vector<TIn> in;
+  std::vector<TOut> out(static_cast<std::size_t>(pass * kSegments));
+  for (int64_t a = 0; a < seg; a += pass) {
+    const int64_t b = std::min(a + pass, seg);
+    // Rows of segment 0 for its outputs [m_begin + a, m_begin + b): the same span the tiles will read.
+    const int64_t lo = ((m_begin + a) * down_ + half_len_) / up_ - per_phase_ + 1;
+    const int64_t hi = ((m_begin + b - 1) * down_ + half_len_) / up_;
+    const int64_t rows = hi - lo + 1;
+    in.resize(static_cast<std::size_t>(rows * kSegments));
+    // Lane k reads signal rows [base_k, base_k + rows), base_k = lo + k*shift; rows [t_a, t_b) of it lie in
+    // the window, the rest is zero (outside the signal, or not needed by any kept output of this lane).
+    int64_t t_a[kSegments];
+    int64_t t_b[kSegments];
+    int64_t all_a = 0;
+    int64_t all_b = rows;
+    for (int k = 0; k < kSegments; ++k) {
+      const int64_t base = lo + k * shift;
+      t_a[k] = std::clamp<int64_t>(row0 - base, 0, rows);
+      t_b[k] = std::clamp<int64_t>(row_end - base, t_a[k], rows);
+      all_a = std::max(all_a, t_a[k]);
+      all_b = std::min(all_b, t_b[k]);
+      const int64_t first_out = m_begin + k * seg + a;
+      const int64_t last_out = std::min(m_begin + k * seg + b, m_end);  // exclusive; later outputs are dropped
+      if (last_out > first_out) {
+        const auto need = InputRows(first_out, last_out);
+        const int64_t lo_need = std::max<int64_t>(need.first, 0);
+        const int64_t hi_need = std::min(need.second, n_total);
+        if (lo_need < hi_need && (lo_need < row0 || hi_need > row_end))
+          MissingRow(lo_need < row0 ? lo_need : std::max(row_end, lo_need), row0, nrows);
+      }
+    }
+    // Row by row (sequential writes; 16 sequential read streams): the transpose that makes lanes of segments.
+    const int64_t src0 = lo - row0;  // index in x of lane 0's first row (may be negative: then unused)
+    for (int64_t t = 0; t < rows; ++t) {
+      TIn* dst = in.data() + t * kSegments;
+      if (t >= all_a && t < all_b) {
+        for (int k = 0; k < kSegments; ++k) dst[k] = x[src0 + t + k * shift];
+      } else {
+        for (int k = 0; k < kSegments; ++k) dst[k] = (t >= t_a[k] && t < t_b[k]) ? x[src0 + t + k * shift] : TIn(0);
+      }
+    }
+    RunInterleaved(in.data(), kSegments, lo, rows, kUnknownLength, m_begin + a, m_begin + b, out.data());
+    for (int64_t m = a; m < b; ++m)
+      for (int k = 0; k < kSegments; ++k) {
+        const int64_t g = k * seg + m;
+        if (g < n) y[g] = out[static_cast<std::size_t>((m - a) * kSegments + k)];
+      }
+  }
+}
+
+template void PolyphaseResampler::Run(const float*, int, int64_t, int64_t, int64_t, int64_t, int64_t, float*) const;
+template void PolyphaseResampler::Run(const float*, int, int64_t, int64_t, int64_t, int64_t, int64_t, double*) const;
+template void PolyphaseResampler::Run(const double*, int, int64_t, int64_t, int64_t, int64_t, int64_t, float*) const;
+template void PolyphaseResampler::Run(const double*, int, int64_t, int64_t, int64_t, int64_t, int64_t, double*) const;
+
+}  // namespace rpl::dsp

@@ -1,0 +1,87 @@
+// Polyphase rational resampling equal to scipy.signal.resample_poly(x, up, down) (padtype='constant', cval=0).
+//
+// scipy upsamples by `up` (zero stuffing), convolves with h = firwin(2*half_len+1, 1/max_rate, kaiser)*up,
+// keeps every `down`-th sample and trims the filter delay. Output m is therefore the centred dot product
+//   y[m] = sum_i x[i] * h[q - i*up],   q = m*down + half_len,   0 <= q - i*up < L,   x = 0 outside the signal,
+// and scipy's upfirdn adds the terms in ascending i, starting from 0. Only the kept outputs are computed, with
+// the same ascending order, no fused multiply-adds and double accumulation, so float64 results are the same
+// doubles scipy returns (zero taps and zero padding only ever add +-0, which cannot change a sum).
+//
+// Data layout: interleaved (sample-major) rows, x[row*nch + c], as NSx stores them; SIMD lanes run across
+// channels, so each channel's arithmetic is exactly the scalar one and every SIMD level gives identical bits.
+// A single channel is split into 16 equal segments that are interleaved in a scratch block, so it is
+// vectorised the same way.
+//
+// Windows and streaming: a call may see only a window of the signal (rows [row0, row0+nrows)) and compute any
+// output range whose inputs lie in it (rows outside [0, n_total) are zero). Because each output's sum does
+// not depend on how outputs are grouped, chunked processing gives the same bits as one call.
+#ifndef RPLPIPE_DSP_RESAMPLE_POLY_H_
+#define RPLPIPE_DSP_RESAMPLE_POLY_H_
+
+#include <cstdint>
+#include <limits>
+#include <utility>
+#include <vector>
+
+namespace rpl::dsp {
+
+// n_total value meaning "the signal continues past the window" (streaming: nothing beyond it is known).
+inline constexpr int64_t kUnknownLength = std::numeric_limits<int64_t>::max();
+
+// scipy's filter for resample_poly(x, up, down, window=('kaiser', beta)): firwin(20*max_rate+1, 1/max_rate)
+// times up, after reducing up/down by their gcd. Empty when up == down (scipy returns a copy, no filter).
+std::vector<double> ResamplePolyTaps(int64_t up, int64_t down, double beta);
+
+// Output length ceil(n*up/down) (up/down need not be reduced).
+int64_t ResampledLength(int64_t n, int64_t up, int64_t down);
+
+// Immutable after construction: safe to share between threads.
+class PolyphaseResampler {
+ public:
+  // `taps` is the final filter (already multiplied by up), odd or even length >= 1; up/down are reduced by
+  // their gcd here. Empty taps with up == down after reduction means identity (copy). Throws
+  // std::invalid_argument on inconsistent arguments.
+  PolyphaseResampler(int64_t up, int64_t down, std::vector<double> taps);
+
+  int64_t up() const { return up_; }
+  int64_t down() const { return down_; }
+  bool identity() const { return identity_; }
+  int64_t OutputLength(int64_t n_in) const { return ResampledLength(n_in, up_, down_); }
+
+  // Input rows [first, last) that outputs [m_begin, m_end) depend on (not clipped to the signal).
+  std::pair<int64_t, int64_t> InputRows(int64_t m_begin, int64_t m_end) const;
+
+  // Outputs [m_begin, m_end) of all `nch` channels into y[(m - m_begin)*nch + c]. `x` holds rows
+  // [row0, row0 + nrows) of a signal of n_total rows (kUnknownLength when streaming). Every row in
+  // [0, n_total) the outputs need must be in the window (std::out_of_range otherwise). TIn/TOut: float or
+  // double; accumulation is always double.
+  template <typename TIn, typename TOut>
+  void Run(const TIn* x, int nch, int64_t row0, int64_t nrows, int64_t n_total, int64_t m_begin, int64_t m_end,
+           TOut* y) const;
+
+ private:
+  template <typename TIn, typename TOut>
+  void RunInterleaved(const TIn* x, int nch, int64_t row0, int64_t nrows, int64_t n_total, int64_t m_begin,
+                      int64_t m_end, TOut* y) const;
+  template <typename TIn, typename TOut>
+  void RunSegmented(const TIn* x, int64_t row0, int64_t nrows, int64_t n_total, int64_t m_begin, int64_t m_end,
+                    TOut* y) const;
+  template <typename TIn, typename TOut>
+  void RunIdentity(const TIn* x, int nch, int64_t row0, int64_t nrows, int64_t n_total, int64_t m_begin,
+                   int64_t m_end, TOut* y) const;
+
+  // Weights of phase p for the D rows of an output's window, in ascending row order (see resample_poly.cc).
+  const double* PhaseTaps(int64_t phase) const { return tables_.data() + phase * per_phase_; }
+
+  int64_t up_ = 1;
+  int64_t down_ = 1;
+  bool identity_ = false;
+  int64_t num_taps_ = 0;   // L
+  int64_t half_len_ = 0;   // (L - 1) / 2: filter delay in upsampled samples
+  int64_t per_phase_ = 0;  // D = ceil(L / up): window rows per output
+  std::vector<double> tables_;
+};
+
+}  // namespace rpl::dsp
+
+#endif  // RPLPIPE_DSP_RESAMPLE_POLY_H_

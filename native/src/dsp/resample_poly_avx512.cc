@@ -1,0 +1,93 @@
+// AVX-512 resampling tile kernel: 8 doubles per vector across channels, with 4-wide (AVX) and scalar code
+// for the channels left over. Built with a target attribute and only called when simd::Active() is AVX-512.
+// AVX-512F always has FMA, so every product goes through an empty asm that keeps it rounded: the sum must
+// round the product and the add separately, as scipy does.
+#include <cstddef>
+#include <cstdint>
+
+#include "dsp/resample_poly_kernel.h"
+#include "dsp/resample_poly_scalar_vec.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+namespace rpl::dsp::resample_internal {
+
+namespace {
+
+#define RPL_RESAMPLE_TARGET __attribute__((target("avx512f")))
+
+struct Avx512Vec {
+  using T = __m512d;
+  static constexpr int kLanes = 8;
+  // Zero-masked conversions with a full mask: same instruction, and GCC 12 does not warn about the
+  // deliberately undefined pass-through operand of the unmasked intrinsics.
+  static constexpr __mmask8 kAll = 0xFF;
+  RPL_RESAMPLE_TARGET static inline T Zero() { return _mm512_setzero_pd(); }
+  RPL_RESAMPLE_TARGET static inline T Load(const double* p) { return _mm512_loadu_pd(p); }
+  RPL_RESAMPLE_TARGET static inline T Load(const float* p) { return _mm512_maskz_cvtps_pd(kAll, _mm256_loadu_ps(p)); }
+  RPL_RESAMPLE_TARGET static inline T Broadcast(const double* p) { return _mm512_set1_pd(*p); }
+  RPL_RESAMPLE_TARGET static inline T Add(T a, T b) { return _mm512_add_pd(a, b); }
+  RPL_RESAMPLE_TARGET static inline T Mul(T a, T b) {
+    T p = _mm512_mul_pd(a, b);
+    __asm__("" : "+v"(p));
+    return p;
+  }
+  RPL_RESAMPLE_TARGET static inline void Store(double* p, T v) { _mm512_storeu_pd(p, v); }
+  RPL_RESAMPLE_TARGET static inline void Store(float* p, T v) { _mm256_storeu_ps(p, _mm512_maskz_cvtpd_ps(kAll, v)); }
+};
+
+struct Avx256Vec {
+  using T = __m256d;
+  static constexpr int kLanes = 4;
+  RPL_RESAMPLE_TARGET static inline T Zero() { return _mm256_setzero_pd(); }
+  RPL_RESAMPLE_TARGET static inline T Load(const double* p) { return _mm256_loadu_pd(p); }
+  RPL_RESAMPLE_TARGET static inline T Load(const float* p) { return _mm256_cvtps_pd(_mm_loadu_ps(p)); }
+  RPL_RESAMPLE_TARGET static inline T Broadcast(const double* p) { return _mm256_broadcast_sd(p); }
+  RPL_RESAMPLE_TARGET static inline T Add(T a, T b) { return _mm256_add_pd(a, b); }
+  RPL_RESAMPLE_TARGET static inline T Mul(T a, T b) {
+    T p = _mm256_mul_pd(a, b);
+    __asm__("" : "+v"(p));
+    return p;
+  }
+  RPL_RESAMPLE_TARGET static inline void Store(double* p, T v) { _mm256_storeu_pd(p, v); }
+  RPL_RESAMPLE_TARGET static inline void Store(float* p, T v) { _mm_storeu_ps(p, _mm256_cvtpd_ps(v)); }
+};
+
+#include "dsp/resample_poly_kernel_impl.h"
+
+}  // namespace
+
+template <typename TIn, typename TOut>
+RPL_RESAMPLE_TARGET void RunTileAvx512(const TileJob<TIn, TOut>& job) {
+  int c = 0;
+  // 8 outputs x 2 vectors = 16 accumulators + 2 inputs + 1 tap of the 32 zmm registers.
+  for (; c + 16 <= job.channels; c += 16) TileChannels<Avx512Vec, 2>(job, c);
+  for (; c + 8 <= job.channels; c += 8) TileChannels<Avx512Vec, 1>(job, c);
+  for (; c + 4 <= job.channels; c += 4) TileChannels<Avx256Vec, 1>(job, c);
+  for (; c < job.channels; ++c) TileChannels<ScalarVec, 1>(job, c);
+}
+
+#undef RPL_RESAMPLE_TARGET
+
+template void RunTileAvx512(const TileJob<float, float>&);
+template void RunTileAvx512(const TileJob<float, double>&);
+template void RunTileAvx512(const TileJob<double, float>&);
+template void RunTileAvx512(const TileJob<double, double>&);
+
+}  // namespace rpl::dsp::resample_internal
+
+#else  // not x86: never selected (simd::Active() is scalar), but the symbols must exist.
+
+namespace rpl::dsp::resample_internal {
+template <typename TIn, typename TOut>
+void RunTileAvx512(const TileJob<TIn, TOut>& job) {
+  RunTileScalar(job);
+}
+template void RunTileAvx512(const TileJob<float, float>&);
+template void RunTileAvx512(const TileJob<float, double>&);
+template void RunTileAvx512(const TileJob<double, float>&);
+template void RunTileAvx512(const TileJob<double, double>&);
+}  // namespace rpl::dsp::resample_internal
+
+#endif

@@ -1,0 +1,42 @@
+// The inner loop of polyphase resampling, one build per SIMD level (resample_poly_{scalar,avx2,avx512}.cc).
+//
+// A tile is up to kTileOutputs consecutive outputs of every channel. Output r reads `window` consecutive input
+// rows starting at row offset[r] of the tile (offsets grow with r), weighting window row k by taps[r][k]. The
+// outputs share most of their rows, so the kernel loads each row once per tile and updates all outputs that
+// use it: that divides the reads of each input row by kTileOutputs and gives independent accumulator chains
+// that hide the add latency. Each output still adds its rows in ascending order, exactly as scipy does.
+#ifndef RPLPIPE_DSP_RESAMPLE_POLY_KERNEL_H_
+#define RPLPIPE_DSP_RESAMPLE_POLY_KERNEL_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace rpl::dsp::resample_internal {
+
+inline constexpr int kTileOutputs = 8;
+
+template <typename TIn, typename TOut>
+struct TileJob {
+  const TIn* x = nullptr;       // first row of output 0's window, channel 0
+  std::ptrdiff_t x_stride = 0;  // elements from one row to the next (the channel count of the block)
+  int64_t window = 0;           // rows per output (D)
+  int channels = 0;
+  int outputs = 0;                        // 1..kTileOutputs
+  int64_t offset[kTileOutputs] = {};      // offset[0] == 0, non-decreasing, offset[outputs-1] < window
+  const double* taps[kTileOutputs] = {};  // taps[r][k]: weight of row offset[r] + k for output r
+  TOut* y = nullptr;                      // output r of channel c goes to y[r*y_stride + c]
+  std::ptrdiff_t y_stride = 0;
+};
+
+// Defined (and explicitly instantiated for float/double in and out) in the per-level files. The AVX2 and
+// AVX-512 ones may only be called when simd::Active() reports that level.
+template <typename TIn, typename TOut>
+void RunTileScalar(const TileJob<TIn, TOut>& job);
+template <typename TIn, typename TOut>
+void RunTileAvx2(const TileJob<TIn, TOut>& job);
+template <typename TIn, typename TOut>
+void RunTileAvx512(const TileJob<TIn, TOut>& job);
+
+}  // namespace rpl::dsp::resample_internal
+
+#endif  // RPLPIPE_DSP_RESAMPLE_POLY_KERNEL_H_

@@ -1,0 +1,67 @@
+// AVX-512 cascade kernel: 8 channels per __m512d. AVX-512F implies FMA, so fp-contract=off is what keeps the
+// compiler from fusing _mm512_mul_pd + _mm512_add_pd (verified with objdump: no vfmadd in this object).
+// Selected at run time (rpl::simd::Active() == kAvx512).
+#include <cstddef>
+#include <type_traits>
+
+#include "dsp/sosfilt_kernel.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+// GCC 12 reports its own _mm512_undefined_pd() (used by the conversions) as maybe-uninitialized.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f"))), apply_to = function)
+#pragma clang fp contract(off)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f")
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+#include "dsp/sosfilt_cascade.h"
+
+namespace rpl::dsp {
+namespace {
+
+struct Avx512V {
+  static constexpr int kLanes = 8;
+  using Reg = __m512d;
+  static Reg Set1(double a) { return _mm512_set1_pd(a); }
+  static Reg Load(const double* p) { return _mm512_loadu_pd(p); }
+  static Reg Load(const float* p) { return _mm512_cvtps_pd(_mm256_loadu_ps(p)); }
+  static void Store(double* p, Reg x) { _mm512_storeu_pd(p, x); }
+  static void Store(float* p, Reg x) { _mm256_storeu_ps(p, _mm512_cvtpd_ps(x)); }
+  static Reg Add(Reg a, Reg b) { return _mm512_add_pd(a, b); }
+  static Reg Sub(Reg a, Reg b) { return _mm512_sub_pd(a, b); }
+  static Reg Mul(Reg a, Reg b) { return _mm512_mul_pd(a, b); }
+};
+
+void RunAvx512(const CascadeCall& c) { cascade::Run<Avx512V>(c); }
+
+}  // namespace
+}  // namespace rpl::dsp
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+namespace rpl::dsp {
+CascadeKernel Avx512Kernel() { return {8, &RunAvx512}; }
+}  // namespace rpl::dsp
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+#else
+namespace rpl::dsp {
+CascadeKernel Avx512Kernel() { return ScalarKernel(4); }
+}  // namespace rpl::dsp
+#endif

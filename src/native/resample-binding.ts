@@ -1,0 +1,42 @@
+/** Raw functions of native/src/napi/resample_binding.cc (internal; src/dsp/resample.ts validates first). */
+
+/** Element types the resampler reads and writes in place. */
+export type FloatArray = Float32Array | Float64Array;
+
+export interface ResampleBinding {
+  /** scipy's resample_poly filter for the gcd-reduced ratio, already multiplied by up; empty when up == down. */
+  resamplePolyTaps(up: number, down: number, beta: number): Float64Array;
+  /** scipy.signal.firwin(numtaps, cutoff, window=("kaiser", beta)). */
+  firwinKaiser(numtaps: number, cutoff: number, beta: number): Float64Array;
+  /** scipy.signal.windows.kaiser(m, beta, sym=True). */
+  kaiserWindow(m: number, beta: number): Float64Array;
+  /**
+   * Outputs [mBegin, mEnd) of every channel into `out` (interleaved). `x` holds rows
+   * [row0, row0 + x.length / nChannels) of an interleaved signal of `nTotal` rows (-1: unknown).
+   */
+  resamplePolyRun(
+    x: FloatArray,
+    nChannels: number,
+    row0: number,
+    nTotal: number,
+    mBegin: number,
+    mEnd: number,
+    up: number,
+    down: number,
+    taps: Float64Array,
+    out: FloatArray,
+  ): void;
+  /** Same as resamplePolyRun on a libuv pool thread; x and out must not be touched until it settles. */
+  resamplePolyRunAsync(
+    x: FloatArray,
+    nChannels: number,
+    row0: number,
+    nTotal: number,
+    mBegin: number,
+    mEnd: number,
+    up: number,
+    down: number,
+    taps: Float64Array,
+    out: FloatArray,
+  ): Promise<void>;
+}

@@ -1,0 +1,360 @@
+/**
+ * sosfilt / sosfiltfilt against scipy float64 (test/python/dsp_filter_ref.py), PyHipp's (b, a) filtfilt,
+ * invariants (impulse decay, Butterworth stop-band attenuation), SIMD-path agreement, layouts, async,
+ * worker threads and every error.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { butter, sosfiltZi } from "../src/dsp/butter.js";
+import * as F from "../src/dsp/filter.js";
+import { binding as loadBinding } from "../src/native/load.js";
+import { setSimdLevel, simdInfo } from "../src/simd.js";
+import { haveReference, repoRoot, runPythonJson } from "./helpers/reference.js";
+
+// ---- signals -------------------------------------------------------------------------------------------
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0) / 2 ** 32);
+}
+function noise(n: number, seed: number): Float64Array {
+  const r = rng(seed), x = new Float64Array(n);
+  for (let i = 0; i < n; i++) x[i] = Math.sqrt(-2 * Math.log(r() + 1e-300)) * Math.cos(2 * Math.PI * r());
+  return x;
+}
+function chirp(n: number, fs: number): Float64Array {
+  const T = n / fs, f0 = 1, f1 = 0.45 * fs;
+  return Float64Array.from({ length: n }, (_, i) => Math.sin(2 * Math.PI * (f0 * (i / fs) + ((f1 - f0) / (2 * T)) * (i / fs) ** 2)));
+}
+const step = (n: number) => Float64Array.from({ length: n }, (_, i) => (i < n / 3 ? 0.25 : 1.25));
+const impulse = (n: number) => Float64Array.from({ length: n }, (_, i) => (i === n >> 1 ? 1 : 0));
+const sine = (n: number, f: number, fs: number) => Float64Array.from({ length: n }, (_, i) => Math.sin((2 * Math.PI * f * i) / fs));
+
+function interleave(chs: ArrayLike<number>[], Ctor: Float32ArrayConstructor | Float64ArrayConstructor = Float64Array) {
+  const n = chs[0]!.length, k = chs.length, x = new Ctor(n * k);
+  chs.forEach((c, j) => { for (let t = 0; t < n; t++) x[t * k + j] = c[t]!; });
+  return x;
+}
+const channelOf = (x: ArrayLike<number>, k: number, c: number) => Float64Array.from({ length: x.length / k }, (_, t) => x[t * k + c]!);
+function rms(y: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < y.length; i++) s += y[i]! * y[i]!;
+  return Math.sqrt(s / y.length);
+}
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+// ---- filters -------------------------------------------------------------------------------------------
+const filters = {
+  lfp1k: { sos: butter(4, [1, 150], { fs: 1000 }), fs: 1000 }, // PyHipp RPLLFP (after resampling)
+  hp30k: { sos: butter(4, [500, 7500], { fs: 30000 }), fs: 30000 }, // PyHipp RPLHighPass
+  lfp30k: { sos: butter(4, [1, 150], { fs: 30000 }), fs: 30000 },
+  lp8: { sos: butter(8, 250, { fs: 30000 }), fs: 30000 },
+  hp3: { sos: butter(3, 300, { btype: "highpass", fs: 30000 }), fs: 30000 }, // odd order: a first-order section
+  bs2: { sos: butter(2, [58, 62], { btype: "bandstop", fs: 30000 }), fs: 30000 },
+  bp7: { sos: butter(7, [300, 6000], { fs: 30000 }), fs: 30000 }, // 7 sections: generic kernel
+  bp12: { sos: butter(12, [300, 3000], { fs: 30000 }), fs: 30000 }, // 12 sections: generic kernel
+};
+type FilterName = keyof typeof filters;
+const N = 20000;
+const signals = { noise: noise(N, 1), chirp: (fs: number) => chirp(N, fs), step: step(N), impulse: impulse(N) };
+const sigOf = (name: keyof typeof signals, fs: number) => (name === "chirp" ? signals.chirp(fs) : signals[name]);
+
+// ---- scipy oracle --------------------------------------------------------------------------------------
+interface RefCase { id: string; op: string; sos: number[]; x?: Float32Array | Float64Array; nch?: number; [k: string]: unknown }
+interface RefOut { y?: Float64Array; zf?: number[]; zi?: number[] }
+const cases: RefCase[] = [];
+const ref = new Map<string, RefOut>();
+const useRef = haveReference("dsp filter parity with scipy");
+function addCase(c: RefCase): string { cases.push(c); return c.id; }
+
+for (const f of Object.keys(filters) as FilterName[])
+  for (const s of Object.keys(signals) as (keyof typeof signals)[])
+    addCase({ id: `ff-${f}-${s}`, op: "sosfiltfilt", sos: [...filters[f].sos], x: sigOf(s, filters[f].fs), padtype: "odd", padlen: 3 * 2 * (filters[f].sos.length / 6) - (f === "hp3" ? 3 : 0) });
+const padCases: [FilterName, F.PadType, number | null][] = [
+  ["hp30k", "even", 24], ["hp30k", "constant", 24], ["hp30k", "none", null], ["hp30k", "odd", null],
+  ["hp3", "odd", null], ["hp30k", "odd", 0], ["hp30k", "odd", 500], ["lfp30k", "even", 3000],
+];
+for (const [f, padtype, padlen] of padCases)
+  addCase({ id: `pad-${f}-${padtype}-${padlen}`, op: "sosfiltfilt", sos: [...filters[f].sos], x: signals.noise, padtype, padlen });
+const x32 = Float32Array.from(signals.noise, (v, i) => 100 * v + 30 * Math.sin(i / 50));
+addCase({ id: "f32-hp30k", op: "sosfiltfilt", sos: [...filters.hp30k.sos], x: x32, padtype: "odd", padlen: 24 });
+const x16 = interleave(Array.from({ length: 16 }, (_, c) => noise(6000, 100 + c).map((v, t) => v + Math.sin(t * (c + 1) * 0.01))), Float32Array);
+addCase({ id: "multi16", op: "sosfiltfilt", sos: [...filters.hp30k.sos], x: x16, nch: 16, padtype: "odd", padlen: 24 });
+const zi3 = Float64Array.from(noise(filters.hp30k.sos.length / 3 * 3, 7));
+const x3 = interleave([noise(5000, 11), chirp(5000, 30000), step(5000)]);
+addCase({ id: "sosfilt-zi", op: "sosfilt", sos: [...filters.hp30k.sos], x: x3, nch: 3, zi: [...zi3] });
+addCase({ id: "sosfilt-rest", op: "sosfilt", sos: [...filters.bp12.sos], x: x3, nch: 3, zi: null });
+const spikes = Float32Array.from(noise(60000, 5), (v, i) => 20 * v + (i % 3000 < 30 ? -200 * Math.sin((Math.PI * (i % 3000)) / 30) : 0) + 50 * Math.sin(i / 400));
+addCase({ id: "pyhipp-hp", op: "filtfilt_ba", sos: [], x: spikes, order: 4, band: [500, 7500], fs: 30000 });
+const lfpIn = Float32Array.from(chirp(20000, 1000), (v, i) => 100 * v + noise(1, i)[0]!);
+addCase({ id: "pyhipp-lfp", op: "filtfilt_ba", sos: [], x: lfpIn, order: 4, band: [1, 150], fs: 1000 });
+for (const f of ["hp30k", "hp3", "bp12", "lfp30k"] as FilterName[]) addCase({ id: `zi-${f}`, op: "sosfilt_zi", sos: [...filters[f].sos] });
+
+beforeAll(() => {
+  if (!useRef) return;
+  const dir = mkdtempSync(join(tmpdir(), "rpl-dsp-"));
+  try {
+    const job = cases.map(({ x, ...c }) => {
+      if (!x) return c;
+      writeFileSync(join(dir, `${c.id}.in`), new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+      return { ...c, x: `${c.id}.in`, dtype: x instanceof Float32Array ? "float32" : "float64", nch: c.nch ?? 1, n: x.length / (c.nch ?? 1) };
+    });
+    writeFileSync(join(dir, "job.json"), JSON.stringify({ dir, cases: job }));
+    const out = runPythonJson<{ cases: Record<string, { file?: string; zf?: number[]; zi?: number[] }> }>("dsp_filter_ref.py", [join(dir, "job.json")]);
+    for (const [id, r] of Object.entries(out.cases)) {
+      const b = r.file ? readFileSync(join(dir, r.file)) : undefined;
+      ref.set(id, { ...r, y: b ? new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) : undefined });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const refY = (id: string) => ref.get(id)!.y!;
+const itRef = useRef ? it : it.skip;
+const worst: Record<string, number> = {};
+afterAll(() => process.stdout.write(`dsp-filter worst |diff|/RMS: ${JSON.stringify(worst)}\n`));
+
+// ---- parity --------------------------------------------------------------------------------------------
+describe("sosfiltfilt vs scipy (float64)", () => {
+  itRef("white noise, chirp, step, impulse through 8 filters: max |diff| <= 1e-9 x RMS", () => {
+    for (const c of cases.filter((c) => c.id.startsWith("ff-"))) {
+      const y = F.sosfiltfilt(new Float64Array(c.sos), c.x as Float64Array, { padlen: c.padlen as number });
+      const r = refY(c.id), e = maxDiff(y, r) / rms(r);
+      worst.ff = Math.max(worst.ff ?? 0, e);
+      expect(e, c.id).toBeLessThanOrEqual(1e-9);
+    }
+  });
+  itRef("padtypes even/constant/none, scipy's default padlen, padlen 0 and long pads", () => {
+    for (const [f, padtype, padlen] of padCases) {
+      const id = `pad-${f}-${padtype}-${padlen}`;
+      const y = F.sosfiltfilt(filters[f].sos, signals.noise, { padtype, padlen: padlen ?? "scipy" });
+      expect(maxDiff(y, refY(id)) / rms(refY(id)), id).toBeLessThanOrEqual(1e-9);
+    }
+  });
+  itRef("the default padlen is PyHipp's: 24 for the order-4 band-pass", () => {
+    expect(maxDiff(F.sosfiltfilt(filters.hp30k.sos, signals.noise), refY("ff-hp30k-noise"))).toBeLessThanOrEqual(1e-9 * rms(refY("ff-hp30k-noise")));
+  });
+  itRef("float32 input: float64 output equals scipy, float32 output is scipy's result rounded once", () => {
+    const r = refY("f32-hp30k");
+    expect(maxDiff(F.sosfiltfilt(filters.hp30k.sos, x32, { padlen: 24 }, new Float64Array(x32.length)), r) / rms(r)).toBeLessThanOrEqual(1e-9);
+    const y32 = F.sosfiltfilt(filters.hp30k.sos, x32, { padlen: 24 });
+    expect(y32).toBeInstanceOf(Float32Array);
+    const maxY = r.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    expect(maxDiff(y32, r)).toBeLessThanOrEqual(2 ** -23 * maxY);
+  });
+  itRef("16 interleaved float32 channels equal scipy along axis 0", () => {
+    const y = F.sosfiltfiltInterleaved(filters.hp30k.sos, x16, 16, { padlen: 24 }, new Float64Array(x16.length));
+    const r = refY("multi16");
+    expect(maxDiff(y, r) / rms(r)).toBeLessThanOrEqual(1e-9);
+  });
+  itRef("sosfilt with zi (3 channels) returns scipy's y and zf; without zi starts at rest", () => {
+    const zi = zi3.slice();
+    const y = F.sosfiltInterleaved(filters.hp30k.sos, x3, 3, { zi });
+    const r = ref.get("sosfilt-zi")!;
+    expect(maxDiff(y, r.y!) / rms(r.y!)).toBeLessThanOrEqual(1e-9);
+    expect(maxDiff(zi, r.zf!)).toBeLessThanOrEqual(1e-9 * rms(r.y!));
+    const y0 = F.sosfiltInterleaved(filters.bp12.sos, x3, 3);
+    expect(maxDiff(y0, refY("sosfilt-rest")) / rms(refY("sosfilt-rest"))).toBeLessThanOrEqual(1e-9);
+  });
+  itRef("sosfiltZi equals scipy.signal.sosfilt_zi", () => {
+    for (const f of ["hp30k", "hp3", "bp12", "lfp30k"] as FilterName[]) {
+      const r = ref.get(`zi-${f}`)!.zi!;
+      expect(maxDiff(sosfiltZi(filters[f].sos), r), f).toBeLessThanOrEqual(1e-12 * Math.max(1, ...r.map(Math.abs)));
+    }
+  });
+  itRef("PyHipp's (b, a) filtfilt(padlen=24) on float32 data: SOS result within 1e-5 x RMS", () => {
+    for (const [id, x, sos] of [["pyhipp-hp", spikes, filters.hp30k.sos], ["pyhipp-lfp", lfpIn, filters.lfp1k.sos]] as const) {
+      const r = refY(id), e = maxDiff(F.sosfiltfilt(sos, x, { padlen: 24 }, new Float64Array(x.length)), r) / rms(r);
+      worst[id] = e;
+      expect(e, id).toBeLessThanOrEqual(1e-5);
+    }
+  });
+});
+
+// ---- invariants (no Python) ----------------------------------------------------------------------------
+describe("filter invariants", () => {
+  it("impulse responses decay to 0 without NaN (1 Hz corner at 30 kHz, 12 sections)", () => {
+    for (const f of ["lfp30k", "bp12", "hp3"] as FilterName[]) {
+      const x = new Float64Array(300000);
+      x[0] = 1;
+      const y = F.sosfilt(filters[f].sos, x);
+      const maxAbs = (a: Float64Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      expect(y.every(Number.isFinite), f).toBe(true);
+      expect(maxAbs(y.subarray(270000)), f).toBeLessThan(1e-9 * maxAbs(y.subarray(0, 30000)));
+    }
+  });
+  it("attenuates a sine at 10x / 0.1x the corner as |H|^2 of a digital Butterworth (zero-phase doubles the order)", () => {
+    const fs = 30000, n = 60000, order = 4;
+    const gain = (y: Float64Array) => Math.SQRT2 * rms(y.subarray(15000, 45000));
+    const w = (f: number) => Math.tan((Math.PI * f) / fs);
+    for (const [btype, fc, f] of [["lowpass", 100, 1000], ["highpass", 1000, 100], ["lowpass", 1000, 3000]] as const) {
+      const y = F.sosfiltfilt(butter(order, fc, { btype, fs }), sine(n, f, fs));
+      const ratio = btype === "lowpass" ? w(f) / w(fc) : w(fc) / w(f);
+      const expected = 1 / (1 + ratio ** (2 * order));
+      expect(gain(y) / expected, `${btype} ${fc} Hz at ${f} Hz`).toBeCloseTo(1, 3);
+    }
+    expect(gain(F.sosfiltfilt(filters.hp30k.sos, sine(n, 2000, fs)))).toBeCloseTo(1, 3); // pass band
+  });
+});
+
+type FloatArrayLike = ArrayLike<number>;
+
+// ---- SIMD paths and layouts ----------------------------------------------------------------------------
+describe("SIMD paths, channel blocks and layouts agree", () => {
+  const levels = (["scalar", "avx2", "avx512"] as const).filter((l, i) => i <= ["scalar", "avx2", "avx512"].indexOf(simdInfo().detected));
+  afterAll(() => { setSimdLevel("auto"); });
+
+  it(`scalar, ${levels.slice(1).join(", ") || "(no SIMD here)"} give identical bits (13 and 16 channels, f32/f64, 4/7/12 sections)`, () => {
+    const results = levels.map((level) => {
+      expect(setSimdLevel(level)).toBe(level);
+      const out: FloatArrayLike[] = [];
+      for (const nc of [13, 16]) {
+        const x = interleave(Array.from({ length: nc }, (_, c) => noise(4000, c)));
+        for (const f of ["hp30k", "bp7", "bp12"] as FilterName[]) {
+          out.push(F.sosfiltfiltInterleaved(filters[f].sos, x, nc));
+          out.push(F.sosfiltfiltInterleaved(filters[f].sos, Float32Array.from(x), nc));
+          out.push(F.sosfiltInterleaved(filters[f].sos, x, nc, { zi: new Float64Array((filters[f].sos.length / 3) * nc).fill(0.5) }));
+        }
+        const chs = Array.from({ length: nc }, (_, c) => noise(3000, 50 + c));
+        out.push(...F.sosfiltfiltChannels(filters.hp30k.sos, chs));
+      }
+      return out;
+    });
+    setSimdLevel("auto");
+    for (let l = 1; l < results.length; l++)
+      results[l]!.forEach((y, i) => expect(maxDiff(y, results[0]![i]!), `${levels[l]} #${i}`).toBe(0));
+  });
+
+  it("interleaved channel blocks equal each channel filtered alone; channel-major and de-interleaving too", () => {
+    const nc = 11;
+    const chs = Array.from({ length: nc }, (_, c) => noise(5000, 200 + c));
+    const x = interleave(chs);
+    const alone = chs.map((c) => F.sosfiltfilt(filters.hp30k.sos, c));
+    const inter = F.sosfiltfiltInterleaved(filters.hp30k.sos, x, nc);
+    const split = F.sosfiltfiltInterleaved(filters.hp30k.sos, x, nc, undefined, chs.map(() => new Float64Array(5000)));
+    const byCh = F.sosfiltfiltChannels(filters.hp30k.sos, chs);
+    const joined = F.sosfiltfiltChannels(filters.hp30k.sos, chs, undefined, new Float32Array(5000 * nc));
+    for (let c = 0; c < nc; c++) {
+      expect(maxDiff(channelOf(inter, nc, c), alone[c]!)).toBe(0);
+      expect(maxDiff(split[c]!, alone[c]!)).toBe(0);
+      expect(maxDiff(byCh[c]!, alone[c]!)).toBe(0);
+      expect(maxDiff(channelOf(joined, nc, c), Float32Array.from(alone[c]!))).toBe(0);
+    }
+  });
+
+  it("filters in place (f64 and f32, interleaved and per channel)", () => {
+    const x = interleave([noise(3000, 1), noise(3000, 2), noise(3000, 3)]);
+    const expected = F.sosfiltfiltInterleaved(filters.bp7.sos, x, 3);
+    expect(F.sosfiltfiltInterleaved(filters.bp7.sos, x, 3, {}, x)).toBe(x);
+    expect(maxDiff(x, expected)).toBe(0);
+    const x32 = Float32Array.from(noise(3000, 4)), e32 = F.sosfiltfilt(filters.hp3.sos, x32);
+    F.sosfiltfilt(filters.hp3.sos, x32, {}, x32);
+    expect(maxDiff(x32, e32)).toBe(0);
+    const chs = [noise(3000, 5), noise(3000, 6)], ec = F.sosfiltfiltChannels(filters.lp8.sos, chs);
+    F.sosfiltfiltChannels(filters.lp8.sos, chs, {}, chs);
+    chs.forEach((c, i) => expect(maxDiff(c, ec[i]!)).toBe(0));
+  });
+
+  it("sosfilt continues seamlessly across chunks through zi", () => {
+    const x = interleave([noise(7000, 8), chirp(7000, 30000)]);
+    const zi = new Float64Array((filters.bp12.sos.length / 3) * 2);
+    const whole = F.sosfiltInterleaved(filters.bp12.sos, x, 2, { zi: zi.slice() });
+    const a = F.sosfiltInterleaved(filters.bp12.sos, x.subarray(0, 2 * 3001), 2, { zi });
+    const b = F.sosfiltInterleaved(filters.bp12.sos, x.subarray(2 * 3001), 2, { zi });
+    expect(maxDiff(whole, Float64Array.from([...a, ...b]))).toBe(0);
+  });
+});
+
+// ---- async and threads ---------------------------------------------------------------------------------
+describe("async variants and worker threads", () => {
+  it("async variants resolve to the synchronous results", async () => {
+    const x = interleave([noise(4000, 1), noise(4000, 2)]);
+    const sync = F.sosfiltfiltInterleaved(filters.hp30k.sos, x, 2);
+    expect(maxDiff(await F.sosfiltfiltInterleavedAsync(filters.hp30k.sos, x, 2), sync)).toBe(0);
+    expect(maxDiff(await F.sosfiltfiltAsync(filters.hp30k.sos, noise(4000, 1)), channelOf(sync, 2, 0))).toBe(0);
+    const [c0] = await F.sosfiltfiltChannelsAsync(filters.hp30k.sos, [noise(4000, 1)]);
+    expect(maxDiff(c0!, channelOf(sync, 2, 0))).toBe(0);
+    expect(maxDiff(await F.sosfiltAsync(filters.hp30k.sos, noise(100, 3)), F.sosfilt(filters.hp30k.sos, noise(100, 3)))).toBe(0);
+    expect(maxDiff(await F.sosfiltInterleavedAsync(filters.hp30k.sos, x, 2), F.sosfiltInterleaved(filters.hp30k.sos, x, 2))).toBe(0);
+  });
+  it("async variants reject (never throw) on bad input", async () => {
+    const p = F.sosfiltfiltAsync(filters.hp30k.sos, new Float64Array(10));
+    await expect(p).rejects.toThrow(RangeError);
+    await expect(F.sosfiltfiltInterleavedAsync(filters.hp30k.sos, new Float64Array(10), 3)).rejects.toThrow(/multiple of nChannels = 3/);
+    await expect(F.sosfiltAsync(null as unknown as Float64Array, new Float64Array(10))).rejects.toThrow(TypeError);
+    const short = new Float64Array(20); // past the TS checks, the C++ worker's error rejects the promise too
+    await expect(loadBinding().dspSosfiltfiltAsync(filters.hp30k.sos, [short], [short], 1, 1, 24)).rejects.toThrow(
+      /rplpipe native error: sosfiltfilt: the signal has 20 samples per channel; it must be longer than padlen = 24/);
+  });
+  it("the addon filters inside worker threads, concurrently, with the main thread's result", async () => {
+    const addon = process.env.RPLPIPE_ADDON ?? join(repoRoot, "build", "Release", "rplpipe.node");
+    const x = noise(20000, 9);
+    const code = `const { parentPort, workerData: w } = require("node:worker_threads");
+      const b = require(w.addon); const y = new Float64Array(w.x.length);
+      for (let i = 0; i < 20; i++) b.dspSosfiltfilt(w.sos, [w.x], [y], 1, 1, 24);
+      parentPort.postMessage(y);`;
+    const run = () => new Promise<Float64Array>((resolve, reject) => {
+      const wk = new Worker(code, { eval: true, workerData: { addon, x, sos: filters.hp30k.sos } });
+      wk.once("message", resolve);
+      wk.once("error", reject);
+    });
+    const ys = await Promise.all([run(), run(), run()]);
+    const expected = F.sosfiltfilt(filters.hp30k.sos, x);
+    for (const y of ys) expect(maxDiff(y, expected)).toBe(0);
+  });
+});
+
+// ---- errors --------------------------------------------------------------------------------------------
+describe("filter errors", () => {
+  const sos = filters.hp30k.sos;
+  it("a signal not longer than padlen says its length, the padlen, and how to proceed", () => {
+    expect(() => F.sosfiltfilt(sos, new Float64Array(24))).toThrow(RangeError);
+    expect(() => F.sosfiltfilt(sos, new Float64Array(24))).toThrow(
+      /sosfiltfilt: the signal has 24 samples per channel but padlen is 24; the signal must be longer than padlen\. Filter a longer stretch, pass a smaller options\.padlen, or options\.padtype "none"/);
+    expect(() => F.sosfiltfilt(sos, new Float64Array(27), { padlen: "scipy" })).toThrow(/has 27 samples per channel but padlen is 27/);
+    expect(() => F.sosfiltfiltInterleaved(sos, new Float32Array(40), 2)).toThrow(/sosfiltfiltInterleaved: the signal has 20 samples/);
+    expect(F.sosfiltfilt(sos, new Float64Array(5), { padtype: "none" }).length).toBe(5);
+    expect(() => binding_sosfiltfilt_short()).toThrow(/the signal has 20 samples per channel; it must be longer than padlen = 24/);
+  });
+  it("rejects bad options with the option's name", () => {
+    const x = noise(100, 1);
+    expect(() => F.sosfiltfilt(sos, x, { padLen: 3 } as F.SosfiltfiltOptions)).toThrow(/Unknown option "padLen" in options; did you mean "padlen"\?/);
+    expect(() => F.sosfiltfilt(sos, x, { padtype: "reflect" as F.PadType })).toThrow(/one of odd, even, constant, none for options\.padtype/);
+    expect(() => F.sosfiltfilt(sos, x, { padlen: -1 })).toThrow(RangeError);
+    expect(() => F.sosfiltfilt(sos, x, { padlen: 2.5 })).toThrow(/integer between 0 and 4294967295 for options\.padlen/);
+    expect(() => F.sosfiltfilt(sos, x, { padlen: "matlab" as "scipy" })).toThrow(/one of pyhipp, scipy for options\.padlen/);
+    expect(() => F.sosfiltfilt(sos, x, { padlen: null as unknown as number })).toThrow(TypeError);
+    expect(() => F.sosfilt(sos, x, { zi: new Float64Array(3) })).toThrow(/nSections \* 2 \* nChannels = 8 for options\.zi\.length/);
+    expect(() => F.sosfilt(sos, x, { zi: [0] as unknown as Float64Array })).toThrow(TypeError);
+  });
+  it("rejects bad arrays, shapes and overlaps", () => {
+    expect(() => F.sosfiltfilt(sos, [1, 2, 3] as unknown as Float64Array)).toThrow(/Expected Float32Array or Float64Array for x/);
+    expect(() => F.sosfiltfilt(sos, new Int16Array(100) as unknown as Float64Array)).toThrow(TypeError);
+    expect(() => F.sosfiltfilt(new Float64Array([1, 0, 0, 0.5, 0, 0]), noise(100, 1))).toThrow(/a0 of section 0/);
+    expect(() => F.sosfiltfiltInterleaved(sos, new Float64Array(100), 3)).toThrow(/Expected multiple of nChannels = 3 for x\.length but received 100/);
+    expect(() => F.sosfiltfiltInterleaved(sos, new Float64Array(100), 0)).toThrow(RangeError);
+    expect(() => F.sosfiltfilt(sos, noise(100, 1), {}, new Float64Array(99))).toThrow(/100 samples per channel like the input/);
+    expect(() => F.sosfiltfiltChannels(sos, [noise(100, 1), noise(99, 1)])).toThrow(/channels\[1\]\.length/);
+    expect(() => F.sosfiltfiltChannels(sos, [noise(100, 1), Float32Array.from(noise(100, 1))])).toThrow(/Float64Array like channels\[0\]/);
+    expect(() => F.sosfiltfiltChannels(sos, [])).toThrow(TypeError);
+    expect(() => F.sosfiltfiltChannels(sos, [noise(100, 1)], {}, [new Float64Array(100), new Float64Array(100)])).toThrow(/1 channel arrays for out\.length/);
+    const buf = new Float64Array(300);
+    expect(() => F.sosfiltfilt(sos, buf.subarray(0, 100), {}, buf.subarray(50, 150))).toThrow(/overlaps the input/);
+    expect(() => F.sosfiltfilt(sos, buf.subarray(0, 100), {}, new Float32Array(buf.buffer, 0, 100))).toThrow(/overlaps the input/);
+    expect(() => F.sosfiltfiltChannels(sos, [noise(100, 1), noise(100, 2)], {}, [buf.subarray(0, 100), buf.subarray(99, 199)])).toThrow(/Output arrays overlap each other/);
+  });
+});
+
+function binding_sosfiltfilt_short(): void {
+  // The C++ layer also refuses a signal not longer than padlen when called without the TS checks.
+  const x = new Float64Array(20);
+  loadBinding().dspSosfiltfilt(filters.hp30k.sos, [x], [x], 1, 1, 24);
+}
