@@ -23,7 +23,13 @@ export const FormatErrorCodes = [
 ] as const;
 export type FormatErrorCode = (typeof FormatErrorCodes)[number];
 
-/** Base class of every error rplpipe raises on purpose; `code` never changes between versions. */
+/**
+ * Base class of every error rplpipe raises on purpose; `code` never changes between versions. Codes outside
+ * {@link FormatErrorCodes}: ERR_FILE_OPEN (also a format code), ERR_CLOSED (a reader used after close()),
+ * ERR_NOT_PTP (PTP timestamps of a non-PTP file), ERR_NO_RECORDINGS (a directory without .nsX/.nev),
+ * ERR_NO_NS5 / ERR_SEVERAL_NS5 / ERR_SEVERAL_NEV (session files), ERR_NOT_A_LEVEL / ERR_LEVEL_CONFIG (layout),
+ * ERR_NO_MARKERS (a .nev without parallel-port events), ERR_WRITE (an output that could not be written).
+ */
 export class RplpipeError extends Error {
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {

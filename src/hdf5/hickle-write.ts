@@ -1,0 +1,118 @@
+/**
+ * `writeHickle`: writes a {@link PyValue} as a file Python's `hickle.load` reads back as the same object — same
+ * Python types, dict key order, numpy dtypes and shapes. Atomic: the file is written as
+ * `<path>.tmp-<pid>-<random>` and renamed into place only when complete; on any failure the temp file is
+ * removed and nothing appears at `path`.
+ */
+import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
+import { RplpipeError } from "../errors.js";
+import { checkInteger, checkKnownKeys, checkOneOf, checkString, isPlainObject } from "../validate.js";
+import { h5Message, HeapBuffer, loadH5, openFile } from "./h5.js";
+import { checkPyValue } from "./hickle-check.js";
+import type { WriteCtx } from "./hickle-nodes.js";
+import type { PyValue } from "./hickle-types.js";
+import { Dumper4 } from "./hickle-write4.js";
+import { Dumper5 } from "./hickle-write5.js";
+
+export type HickleLayout = "hickle5" | "hickle4";
+
+export interface WriteHickleOptions {
+  /** `hickle5` (default): hickle 5.0.x layout. `hickle4`: the 4.0.x layout of PyHipp's pinned hickle==4.0.0. */
+  layout?: HickleLayout;
+  /**
+   * Arrays with more elements are written as chunked datasets, this many elements (whole rows) per chunk and per
+   * write, so the wasm heap holds one slab at a time. Smaller arrays are contiguous, as h5py writes them.
+   * Default 1 Mi elements (4 MiB of float32); between 1024 and 64 Mi.
+   */
+  chunkElements?: number;
+}
+
+/** What was written. */
+export interface WriteHickleResult {
+  path: string;
+  bytes: number;
+  layout: HickleLayout;
+}
+
+const kOptionKeys = ["layout", "chunkElements"] as const;
+/** Root attributes: the versions of the environments whose files we match, plus our own provenance. */
+const kVersions: Record<HickleLayout, [string, string]> = { hickle5: ["5.0.2", "3.11.2"], hickle4: ["4.0.0", "3.6.10"] };
+
+function writeError(path: string, what: string, cause: unknown): RplpipeError {
+  const detail = cause instanceof Error && /HDF5-DIAG/.test(cause.message) ? h5Message(cause) : cause instanceof Error ? cause.message : String(cause);
+  return new RplpipeError("ERR_WRITE", `Cannot write hickle file ${path}: ${what}: ${detail}`, { cause });
+}
+
+/**
+ * Writes `value` to `path` in the hickle 5 (default) or hickle 4.0.x layout.
+ *
+ * @param path output file; its directory must exist. An existing file is replaced atomically.
+ * @param value the object, usually a `pyDict([...])` of a PyHipp object's attributes in creation order
+ * @param options `layout`, `chunkElements`
+ * @returns the absolute path, file size and layout
+ * @throws {TypeError|RangeError} for a bad argument or a malformed value (before anything is created), or a
+ *   streamed array yielding the wrong class or count of elements (the temp file is removed)
+ * @throws {RplpipeError} code `ERR_WRITE` naming `path` when the file cannot be created, written or renamed
+ *   (an unwritable directory, a full disk, an error thrown by a streaming source, kept as `cause`)
+ */
+export async function writeHickle(path: string, value: PyValue, options: WriteHickleOptions = {}): Promise<WriteHickleResult> {
+  checkString("path", path);
+  if (!isPlainObject(options)) throw new TypeError("Expected an object for options");
+  checkKnownKeys("options", options, kOptionKeys);
+  const layout = options.layout === undefined ? "hickle5" : checkOneOf("options.layout", options.layout, ["hickle5", "hickle4"] as const);
+  const chunkElements = options.chunkElements === undefined ? 1 << 20 : checkInteger("options.chunkElements", options.chunkElements, 1024, 1 << 26);
+  checkPyValue(value);
+
+  const target = resolve(path);
+  const tmp = `${target}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`;
+  const h = await loadH5();
+  let file;
+  try {
+    file = openFile(h, tmp, "w");
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw writeError(path, `cannot create ${basename(tmp)} in ${dirname(target)}`, e);
+  }
+  const buf = new HeapBuffer(h.M);
+  let failure: unknown;
+  try {
+    const [hv, pv] = kVersions[layout];
+    file.create_attribute("HICKLE_VERSION", hv, null, "S");
+    file.create_attribute("HICKLE_PYTHON_VERSION", pv, null, "S");
+    file.create_attribute("RPLPIPE_WRITER", "rplpipe (h5wasm)", null, "S");
+    const ctx: WriteCtx = { h, fid: file.file_id, buf, chunkElements };
+    if (layout === "hickle5") await new Dumper5(ctx).dump("/data", value);
+    else await new Dumper4(ctx).dump("/data", value);
+    file.flush();
+  } catch (e) {
+    failure = e;
+  } finally {
+    buf.free();
+    try {
+      file.close();
+    } catch (e) {
+      failure ??= e;
+    }
+  }
+  if (failure === undefined) {
+    try {
+      const fd = openSync(tmp, "r+"); // durable before it becomes visible under its name
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, target);
+    } catch (e) {
+      failure = e;
+    }
+  }
+  if (failure !== undefined) {
+    rmSync(tmp, { force: true });
+    if (failure instanceof TypeError || failure instanceof RangeError || failure instanceof RplpipeError) throw failure;
+    throw writeError(path, "write failed", failure);
+  }
+  return { path: target, bytes: statSync(target).size, layout };
+}
