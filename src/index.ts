@@ -3,15 +3,21 @@
  *
  * - Recordings: {@link openNsx} / {@link writeNsx} (.ns1–.ns6), {@link openNev} / {@link writeNev} (.nev),
  *   {@link summarizeRecordings} (what `rplpipe info` prints), {@link detectRecordingKind}.
+ * - Filters: {@link butter}, {@link sosfiltfilt} and friends, {@link resamplePoly}, and PyHipp's two chains
+ *   {@link lfpChain} / {@link highpassChain}.
+ * - PyHipp compatibility: levels and discovery, file names and hashes, trial markers, hickle files
+ *   ({@link writeHickle} / {@link readHickle}, with value builders under `py`).
  * - Synthetic data: {@link synthesize}, {@link writeSyntheticDay}.
  * - Errors: {@link RecordingFormatError} (stable `code`, file, byte offset), {@link RplpipeError}.
  */
 export * from "./errors.js";
 export { simdInfo, setSimdLevel, type SimdLevelName } from "./simd.js";
+export { cpuBudget, cgroupCpuQuota, type CpuBudget } from "./scheduling/cpus.js";
 
+// Recordings
 export { openNsx, NsxFile } from "./io/nsx.js";
 export type * from "./io/nsx-types.js";
-export { writeNsx } from "./io/nsx-writer.js";
+export { writeNsx, kNsxChannelDefaults } from "./io/nsx-writer.js";
 export { openNev, NevFile, parallelPortMask } from "./io/nev.js";
 export type * from "./io/nev-types.js";
 export { writeNev } from "./io/nev-writer.js";
@@ -27,6 +33,111 @@ export {
   type FilterSummary,
 } from "./io/summary.js";
 
-export { synthesize, defaultUnits, kMicrovoltsPerBit, type SynthOptions, type SynthRecording, type SynthUnit } from "./synth/neural.js";
+// Filters
+export {
+  butter,
+  checkSos,
+  sosfiltZi,
+  sosPadlen,
+  kMaxButterOrder,
+  kBandTypes,
+  kDefaultButterOptions,
+  type BandType,
+  type ButterOptions,
+  type FilledButterOptions,
+  type PadlenConvention,
+} from "./dsp/butter.js";
+export {
+  sosfilt,
+  sosfiltAsync,
+  sosfiltInterleaved,
+  sosfiltInterleavedAsync,
+  sosfiltfilt,
+  sosfiltfiltAsync,
+  sosfiltfiltInterleaved,
+  sosfiltfiltInterleavedAsync,
+  sosfiltfiltChannels,
+  sosfiltfiltChannelsAsync,
+  kDefaultSosfiltfiltOptions,
+  kDefaultSosfiltOptions,
+  type FloatArray,
+  type PadType,
+  type SosfiltfiltOptions,
+  type FilledSosfiltfiltOptions,
+  type SosfiltOptions,
+  type FilledSosfiltOptions,
+} from "./dsp/filter.js";
+export {
+  resamplePoly,
+  resamplePolyAsync,
+  resamplePolyInterleaved,
+  resamplePolyInterleavedAsync,
+  resamplePolyWindow,
+  resamplePolyInputRange,
+  ResamplePolyStream,
+  resampledLength,
+  firwinKaiser,
+  kaiserWindow,
+  resamplePolyFilter,
+  MAX_RESAMPLE_FACTOR,
+  DEFAULT_KAISER_BETA,
+  type ResamplePolyOptions,
+  type ResamplePolyStreamOptions,
+  type ResamplePolyWindowOptions,
+  type KaiserWindowOption,
+} from "./dsp/resample.js";
+export {
+  lfpChain,
+  highpassChain,
+  lfpLength,
+  lfpChainOptions,
+  highpassChainOptions,
+  kDefaultLfpChain,
+  kDefaultHighpassChain,
+  type LfpChainOptions,
+  type HighpassChainOptions,
+  type FilledLfpChainOptions,
+  type FilledHighpassChainOptions,
+  type FilterForm,
+} from "./dsp/chains.js";
+export { filtfiltBa, lfilterZi, sosToBa } from "./dsp/ba-filtfilt.js";
+
+// PyHipp layout, names, markers
+export * from "./layout/levels.js";
+export { levelDirs, globDirs } from "./layout/level-dirs.js";
+export * from "./layout/discover.js";
+export {
+  pyhippHash,
+  objectFileName,
+  buildArgs,
+  PYHIPP_OBJECTS,
+  pyhippFileName,
+  channelDirName,
+  arrayDirName,
+  cellDirName,
+  type PyArgs,
+  type ArgSpec,
+  type PyhippObjectSpec,
+  type PyhippObjectName,
+} from "./layout/names.js";
+/** Python argument values for {@link pyhippHash} (ints vs floats, tuples, dicts) and Python's str()/repr(). */
+export * as pyargs from "./layout/pyvalue.js";
+export * from "./pipeline/markers.js";
+
+// hickle files
+export { writeHickle, type HickleLayout } from "./hdf5/hickle-write.js";
+export { readHickle, readHickleWithInfo, readHickleArray } from "./hdf5/hickle-read.js";
+/** Builders of the Python values hickle files hold: `py.pyDict(...)`, `py.npScalar("uint32", 8)`, ... */
+export * as py from "./hdf5/hickle-types.js";
+
+// Synthetic data
+export {
+  synthesize,
+  defaultUnits,
+  kMicrovoltsPerBit,
+  type SynthOptions,
+  type SynthRecording,
+  type SynthUnit,
+} from "./synth/neural.js";
 export { trialMarkers, type MarkerEvent, type MarkerOptions } from "./synth/markers.js";
 export { writeSyntheticDay, type SyntheticDayOptions, type SyntheticSession } from "./synth/day.js";

@@ -56,3 +56,18 @@ describe("addon in worker threads", () => {
     });
   });
 });
+
+describe("SharedArrayBuffer-backed arrays", () => {
+  it("filter and resample views over a SharedArrayBuffer (what worker pools pass around)", async () => {
+    const { butter } = await import("../src/dsp/butter.js");
+    const { sosfiltfiltInterleaved } = await import("../src/dsp/filter.js");
+    const { resamplePolyInterleaved } = await import("../src/dsp/resample.js");
+    const n = 3000;
+    const plain = Float32Array.from({ length: 2 * n }, (_, i) => Math.sin(i * 0.01) * 50 + (i % 5));
+    const shared = new Float32Array(new SharedArrayBuffer(plain.byteLength));
+    shared.set(plain);
+    const sos = butter(4, [500, 7500], { btype: "bandpass", fs: 30000 });
+    expect(sosfiltfiltInterleaved(sos, shared, 2)).toEqual(sosfiltfiltInterleaved(sos, plain, 2));
+    expect(resamplePolyInterleaved(shared, 2, 1, 30)).toEqual(resamplePolyInterleaved(plain, 2, 1, 30));
+  });
+});

@@ -31,8 +31,13 @@ namespace {
 using dsp::SampleType;
 using dsp::SignalRef;
 
+// The element pointer straight from napi_get_typedarray_info: a.ArrayBuffer() would fail for views over a
+// SharedArrayBuffer (napi_get_arraybuffer_info rejects those on Node 20), which worker pools pass around.
 char* DataOf(const Napi::TypedArray& a) {
-  return static_cast<char*>(a.ArrayBuffer().Data()) + a.ByteOffset();
+  void* data = nullptr;
+  napi_status st = napi_get_typedarray_info(a.Env(), a, nullptr, nullptr, &data, nullptr, nullptr);
+  if (st != napi_ok) throw Napi::TypeError::New(a.Env(), "Expected a typed array");
+  return static_cast<char*>(data);
 }
 
 Napi::Float64Array Rows(Napi::Env env, const dsp::Sos& sos) {

@@ -1,0 +1,130 @@
+/**
+ * Filter benchmark (issue 3): PyHipp's two chains on the same data — 16 channels × 60 s at 30 kHz — by
+ * rplpipe and by scipy, in one run, per core and with all cores.
+ *   rplpipe: SOS filtfilt + polyphase resampling, vectorised across the 16 interleaved channels; all cores =
+ *            one worker thread per CPU, each on its block of channels.
+ *   scipy:   PyHipp's path (resample_poly + filtfilt(b, a)) and sosfiltfilt, one channel per task; all cores
+ *            = a multiprocessing pool with one process per CPU (what one Slurm job per core gives).
+ * Throughput = input samples (all channels) per second. Prints a table and writes bench/results/filters.json.
+ *
+ * Run: npm run bench:filters   (builds dist/ first; needs .venv-ref for the scipy side)
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem, release } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import * as lib from "../src/index.js";
+// @ts-expect-error plain JS module shared with the workers
+import { runChain } from "./filters-work.mjs";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const nch = 16;
+const seconds = 60;
+const fs = 30000;
+const n = seconds * fs;
+const repeats = 3;
+const workers = lib.cpuBudget().cpus;
+const chains = ["lfp", "hp"] as const;
+
+function makeData(): Float32Array {
+  const rec = lib.synthesize({ channels: nch, seconds, seed: 11 });
+  const x = new Float32Array(rec.data.length);
+  for (let i = 0; i < x.length; i++) x[i] = rec.data[i]! * lib.kMicrovoltsPerBit;
+  return x; // interleaved
+}
+
+function block(x: Float32Array, c0: number, c1: number): Float32Array {
+  const k = c1 - c0;
+  const shared = new Float32Array(new SharedArrayBuffer(n * k * 4));
+  for (let t = 0; t < n; t++) for (let c = 0; c < k; c++) shared[t * k + c] = x[t * nch + c0 + c]!;
+  return shared;
+}
+
+async function allCores(x: Float32Array, chain: "lfp" | "hp"): Promise<number> {
+  const per = Math.ceil(nch / workers);
+  const blocks = Array.from({ length: workers }, (_, w) => block(x, w * per, Math.min(nch, (w + 1) * per)));
+  const pool = await Promise.all(
+    blocks.map(
+      () =>
+        new Promise<Worker>((res, rej) => {
+          const w = new Worker(join(root, "bench", "filters-worker.mjs"));
+          w.once("message", () => res(w));
+          w.once("error", rej);
+        }),
+    ),
+  );
+  const once = () =>
+    Promise.all(
+      pool.map(
+        (w, i) =>
+          new Promise<number>((res) => {
+            w.once("message", res);
+            w.postMessage({ chain, x: blocks[i], nch: blocks[i]!.length / n });
+          }),
+      ),
+    );
+  await once(); // warm-up
+  let best = Infinity;
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    await once();
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  await Promise.all(pool.map((w) => w.terminate()));
+  return best;
+}
+
+function scipy(x: Float32Array, procs: number): Record<string, number> {
+  const dir = mkdtempSync(join(tmpdir(), "rplpipe-bench-filters-"));
+  try {
+    const cm = new Float32Array(x.length);
+    for (let c = 0; c < nch; c++) for (let t = 0; t < n; t++) cm[c * n + t] = x[t * nch + c]!;
+    writeFileSync(join(dir, "x.f32"), cm);
+    const py = join(root, ".venv-ref", "bin", "python");
+    const out = execFileSync(py, [join(root, "bench", "reference", "filters_scipy.py"), join(dir, "x.f32"), String(nch), String(n), String(procs), String(repeats)], { encoding: "utf8" });
+    return JSON.parse(out) as Record<string, number>;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+
+const x = makeData();
+const samples = nch * n;
+const msps = (s: number) => samples / s / 1e6;
+const ours1: Record<string, number> = {};
+const oursN: Record<string, number> = {};
+for (const chain of chains) {
+  runChain(lib, chain, x, nch); // warm-up
+  ours1[chain] = Math.min(...Array.from({ length: repeats }, () => runChain(lib, chain, x, nch)));
+  oursN[chain] = await allCores(x, chain);
+}
+const py1 = scipy(x, 1);
+const pyN = scipy(x, workers);
+
+type Row = { chain: string; impl: string; cores: number; seconds: number; msps: number; speedup: number };
+const rows: Row[] = [];
+for (const chain of chains) {
+  for (const [cores, ours, py] of [[1, ours1, py1], [workers, oursN, pyN]] as const) {
+    const base = py[`${chain}/pyhipp`]!;
+    const add = (impl: string, s: number) => rows.push({ chain, impl, cores, seconds: s, msps: msps(s), speedup: base / s });
+    add("scipy PyHipp path (resample_poly + filtfilt b,a)", base);
+    add("scipy sosfiltfilt", py[`${chain}/sos`]!);
+    add("rplpipe (SOS, SIMD across channels)", ours[chain]!);
+  }
+}
+
+const head = `filters: ${nch} channels × ${seconds} s at 30 kHz (${(samples / 1e6).toFixed(1)} M samples); best of ${repeats}`;
+console.log(head);
+console.log(`machine: ${cpus()[0]?.model}, ${cpus().length} cores, Node ${process.version}, SIMD ${lib.simdInfo().active}, load ${loadavg()[0]!.toFixed(2)}`);
+console.log("| chain | implementation | cores | s | M samples/s | speed-up vs PyHipp path |");
+console.log("|---|---|---|---|---|---|");
+for (const r of rows)
+  console.log(`| ${r.chain} | ${r.impl} | ${r.cores} | ${r.seconds.toFixed(3)} | ${r.msps.toFixed(1)} | ${r.speedup.toFixed(1)}× |`);
+mkdirSync(join(root, "bench", "results"), { recursive: true });
+writeFileSync(
+  join(root, "bench", "results", "filters.json"),
+  JSON.stringify({ date: new Date().toISOString(), machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGB: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version, load1m: loadavg()[0] }, simd: lib.simdInfo(), data: { channels: nch, seconds, samplingRate: fs }, repeats, workers, rows }, null, 2),
+);
