@@ -12,8 +12,12 @@ import type { Command } from "./command.js";
 import { UsageError } from "./usage-error.js";
 import { infoCommand } from "./commands/info.js";
 import { demoCommand } from "./commands/demo.js";
+import { runCommand } from "./commands/run.js";
 
-const commands: Command[] = [infoCommand, demoCommand];
+/** Errors that mean the request itself is wrong (a path or name that does not exist): exit code 2. */
+const kUsageCodes = new Set(["ERR_FILE_OPEN", "ERR_NO_CHANNEL", "ERR_NO_SESSION", "ERR_NOT_A_DIRECTORY", "ERR_NOT_A_LEVEL", "ERR_NOT_WRITABLE"]);
+
+const commands: Command[] = [runCommand, infoCommand, demoCommand];
 
 function topUsage(): string {
   const rows = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
@@ -68,7 +72,7 @@ export async function main(
     }
     if (e instanceof RplpipeError) {
       stderr.write(`rplpipe ${cmd.name}: ${oneLine(err.message)} [${e.code}]\n`);
-      return e.code === "ERR_FILE_OPEN" ? 2 : 1;
+      return kUsageCodes.has(e.code) ? 2 : 1;
     }
     stderr.write(`rplpipe ${cmd.name}: internal error: ${err.stack ?? String(e)}\n`);
     return 1;

@@ -1,9 +1,10 @@
-/** `rplpipe demo [DIR]`: writes a realistic synthetic recording day, then summarises what was written. */
-import { resolve } from "node:path";
+/** `rplpipe demo [DIR]`: writes a realistic synthetic recording day, then runs the whole pipeline on it. */
+import { join, resolve } from "node:path";
 import { writeSyntheticDay } from "../../synth/day.js";
-import { summarizeRecordings } from "../../io/summary.js";
+import { runPipeline } from "../../pipeline/run.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../usage-error.js";
+import { Progress } from "../progress.js";
 
 function num(name: string, v: string | boolean | undefined, dflt: number): number {
   if (v === undefined) return dflt;
@@ -14,44 +15,51 @@ function num(name: string, v: string | boolean | undefined, dflt: number): numbe
 
 export const demoCommand: Command = {
   name: "demo",
-  summary: "write a realistic synthetic recording day (session01 + sessioneye)",
+  summary: "write a realistic synthetic recording day and run the pipeline on it",
   usage: [
-    "Usage: rplpipe demo [DIR] [--seconds S] [--arrays N] [--channels-per-array N] [--seed N]",
+    "Usage: rplpipe demo [DIR] [--seconds S] [--arrays N] [--channels-per-array N] [--seed N] [--no-run]",
     "",
-    "Writes DIR/session01 and DIR/sessioneye (default DIR: ./demo-day), each with a Ripple-style .ns5 (NSx 2.2,",
-    "30 kHz: noise, LFP rhythms, 60 Hz mains, spikes of a few units) and a .nev with trial markers, plus",
-    "DIR/ground-truth.json (the units' spike times).",
+    "Writes DIR/demo/20181105/session01 and …/sessioneye (default DIR: ./demo-day), each with a Ripple-style",
+    ".ns5 (NSx 2.2, 30 kHz: noise, LFP rhythms, 60 Hz mains, spikes of a few units) and a .nev with trial",
+    "markers, plus ground-truth.json (the units' spike times); then runs `rplpipe run` on the day.",
     "",
     "Options:",
     "  --seconds S               seconds per session (default 60)",
     "  --arrays N                arrays of 32 channels (default 2)",
     "  --channels-per-array N    channels recorded per array (default 4)",
     "  --seed N                  random seed (default 1)",
+    "  --no-run                  only write the recordings",
   ].join("\n"),
   options: {
     seconds: { type: "string" },
     arrays: { type: "string" },
     "channels-per-array": { type: "string" },
     seed: { type: "string" },
+    "no-run": { type: "boolean" },
   },
-  async run({ positionals, values, stdout }) {
+  async run({ positionals, values, stdout, stderr }) {
     if (positionals.length > 1) throw new UsageError(`expected at most one DIR, got ${positionals.length}`);
-    const dir = resolve(positionals[0] ?? "demo-day");
+    const day = join(resolve(positionals[0] ?? "demo-day"), "demo", "20181105");
     const t0 = performance.now();
-    const sessions = writeSyntheticDay(dir, {
+    const sessions = writeSyntheticDay(day, {
       seconds: num("seconds", values.seconds, 60),
       arrays: num("arrays", values.arrays, 2),
       channelsPerArray: num("channels-per-array", values["channels-per-array"], 4),
       seed: num("seed", values.seed, 1),
     });
-    const ms = performance.now() - t0;
-    stdout.write(`rplpipe demo: wrote ${sessions.length} sessions to ${dir} in ${(ms / 1000).toFixed(1)} s\n`);
-    for (const s of sessions) {
-      const [nsx, nev] = [summarizeRecordings(s.ns5)[0]!, summarizeRecordings(s.nev)[0]!];
-      const ch = nsx.kind === "nsx" ? `${nsx.channels.length} channels × ${nsx.totalSeconds.toFixed(1)} s at ${nsx.samplingRate} Hz` : "";
-      const ev = nev.kind === "nev" ? `${nev.digital.parallelPortNeo} parallel-port markers` : "";
-      stdout.write(`  ${s.name}: ${s.ns5} (${ch}), ${s.nev} (${ev}), ${s.units.length} units\n`);
-    }
-    return 0;
+    stdout.write(`rplpipe demo: wrote ${sessions.length} sessions to ${day} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    for (const s of sessions) stdout.write(`  ${s.name}: ${s.ns5}, ${s.nev} (${s.electrodeIds.length} channels, ${s.units.length} units)\n`);
+    if (values["no-run"]) return 0;
+    stdout.write(`rplpipe demo: running the pipeline on ${day}\n`);
+    const progress = new Progress(stderr as NodeJS.WritableStream & { isTTY?: boolean });
+    const summary = await runPipeline(day, { onEvent: progress.onEvent });
+    progress.finish();
+    stdout.write(
+      `rplpipe demo: ${summary.written.split} raw, ${summary.written.lfp} LFP, ${summary.written.highpass} spike-band and ` +
+        `${summary.written.parallel} marker files (${(summary.bytesWritten / 1e6).toFixed(1)} MB) in ${summary.seconds.toFixed(1)} s with ${summary.workers} workers` +
+        (summary.failures.length ? `; ${summary.failures.length} failure(s): ${summary.failures.map((f) => `${f.stage} ${f.message}`).join("; ")}` : "") +
+        "\n",
+    );
+    return summary.failures.length ? 1 : 0;
   },
 };

@@ -1,0 +1,125 @@
+/** `rplpipe run DIR`: PyHipp's RPLParallel, RPLSplit, RPLLFP and RPLHighPass outputs for a day, session or channel. */
+import { runPipeline, type RunOptions, type RunSummary } from "../../pipeline/run.js";
+import { kStages, type Stage } from "../../pipeline/plan.js";
+import type { Command } from "../command.js";
+import { UsageError } from "../usage-error.js";
+import { Progress } from "../progress.js";
+
+function list(name: string, v: string | boolean | undefined): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== "string" || v.trim() === "") throw new UsageError(`--${name} expects a comma-separated list`);
+  return v.split(",").map((x) => x.trim()).filter(Boolean);
+}
+
+function ints(name: string, v: string | boolean | undefined): number[] | undefined {
+  const l = list(name, v);
+  return l?.map((x) => {
+    if (!/^\d+$/.test(x)) throw new UsageError(`--${name}: "${x}" is not a whole number`);
+    return Number(x);
+  });
+}
+
+function num(name: string, v: string | boolean | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== "string" || v.trim() === "" || !Number.isFinite(n)) throw new UsageError(`--${name} expects a number, got "${String(v)}"`);
+  return n;
+}
+
+function pair(name: string, v: string | boolean | undefined): [number, number] | undefined {
+  const l = list(name, v);
+  if (!l) return undefined;
+  if (l.length !== 2) throw new UsageError(`--${name} expects LOW,HIGH in Hz`);
+  return [num(name, l[0]!)!, num(name, l[1]!)!];
+}
+
+function text(s: RunSummary): string {
+  const k: Stage[] = ["parallel", "split", "lfp", "highpass"];
+  const lines = [
+    `${s.dryRun ? "dry run: would process" : "processed"} ${s.sessions.length} session(s) with ${s.workers} worker(s)` +
+      (s.dryRun ? "" : ` in ${s.seconds.toFixed(1)} s, ${(s.bytesWritten / 1e6).toFixed(1)} MB written`),
+    ...s.sessions.map((x) => `  ${x.name}: ${x.channels} channel(s), ${x.samples} samples each${x.warnings.map((w) => `\n    warning: ${w}`).join("")}`),
+    `  written: ${k.map((x) => `${x} ${s.written[x]}`).join(", ")}; already present (kept): ${k.map((x) => `${x} ${s.skipped[x]}`).join(", ")}`,
+  ];
+  if (s.failures.length) {
+    lines.push(`  ${s.failures.length} failure(s):`);
+    for (const f of s.failures) lines.push(`    ${f.session}${f.electrodeId !== undefined ? ` channel ${f.electrodeId}` : ""} ${f.stage}: [${f.code}] ${f.message}`);
+  }
+  return lines.join("\n");
+}
+
+export const runCommand: Command = {
+  name: "run",
+  summary: "write PyHipp's rplraw / rpllfp / rplhighpass / rplparallel files for a day, session or channel",
+  usage: [
+    "Usage: rplpipe run DIR [options]",
+    "",
+    "DIR is a day (…/picasso/20181105), a session, an array or a channel directory (or a subject directory",
+    "above days). Reads each session's .ns5 once and writes, in PyHipp's layout and names:",
+    "  sessionXX/rplparallel_d41d.hkl and sessionXX/arrayNN/channelNNN/{rplraw_d41d,rpllfp_6eca,rplhighpass_b59f}.hkl",
+    "Existing outputs are kept unless --redo. Exit code 1 when anything failed (the summary lists each failure).",
+    "",
+    "Options:",
+    `  --stages LIST         stages to run (default all): ${kStages.join(",")}`,
+    "  --channels LIST       electrode ids, e.g. 9,31 (default every µV channel)",
+    "  --sessions LIST       session directory names, e.g. session01,sessioneye",
+    "  --workers N           worker threads (default: CPUs available, honouring cgroups and SLURM_CPUS_PER_TASK)",
+    "  --redo                recompute outputs that exist",
+    "  --dry-run             print the plan only",
+    "  --json                print the summary as JSON on stdout",
+    "  --resample-rate HZ    RPLLFP ResampleRate (default 1000)",
+    "  --lfp-order N         RPLLFP LFPOrder (default 8: a 4th-order band-pass)",
+    "  --low-pass LO,HI      RPLLFP LowPassFrequency (default 1,150)",
+    "  --high-order N        RPLHighPass HighOrder (default 8)",
+    "  --high-pass LO,HI     RPLHighPass HighPassFrequency (default 500,7500)",
+    "  --filter-form F       sos (default, stable) or ba (PyHipp's transfer-function arithmetic)",
+    "  --memory-mb MB        channel samples held at once (default a quarter of the machine's memory)",
+  ].join("\n"),
+  options: {
+    stages: { type: "string" },
+    channels: { type: "string" },
+    sessions: { type: "string" },
+    workers: { type: "string" },
+    redo: { type: "boolean" },
+    "dry-run": { type: "boolean" },
+    json: { type: "boolean" },
+    "resample-rate": { type: "string" },
+    "lfp-order": { type: "string" },
+    "low-pass": { type: "string" },
+    "high-order": { type: "string" },
+    "high-pass": { type: "string" },
+    "filter-form": { type: "string" },
+    "memory-mb": { type: "string" },
+  },
+  async run({ positionals, values, stdout, stderr }) {
+    if (positionals.length !== 1) throw new UsageError(`expected one DIR, got ${positionals.length}`);
+    const stages = list("stages", values.stages);
+    for (const s of stages ?? []) if (!(kStages as readonly string[]).includes(s)) throw new UsageError(`--stages: unknown stage "${s}"; stages: ${kStages.join(", ")}`);
+    const form = values["filter-form"];
+    if (form !== undefined && form !== "sos" && form !== "ba") throw new UsageError(`--filter-form expects sos or ba, got "${String(form)}"`);
+    const drop = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+    const memoryMb = num("memory-mb", values["memory-mb"]);
+    const options: RunOptions = drop({
+      stages: stages as Stage[] | undefined,
+      channels: ints("channels", values.channels),
+      sessions: list("sessions", values.sessions),
+      workers: num("workers", values.workers),
+      redo: values.redo === true,
+      dryRun: values["dry-run"] === true,
+      memoryBudget: memoryMb === undefined ? undefined : memoryMb * 1e6,
+      lfp: drop({ resampleRate: num("resample-rate", values["resample-rate"]), lfpOrder: num("lfp-order", values["lfp-order"]), lowPassFrequency: pair("low-pass", values["low-pass"]), form: form as "sos" | "ba" | undefined }),
+      highpass: drop({ highOrder: num("high-order", values["high-order"]), highPassFrequency: pair("high-pass", values["high-pass"]), form: form as "sos" | "ba" | undefined }),
+    });
+    const progress = new Progress(stderr as NodeJS.WritableStream & { isTTY?: boolean });
+    options.onEvent = progress.onEvent;
+    let summary: RunSummary;
+    try {
+      summary = await runPipeline(positionals[0]!, options);
+    } finally {
+      progress.finish();
+    }
+    if (values.json) stdout.write(JSON.stringify(summary, null, 2) + "\n");
+    else stdout.write(text(summary) + "\n");
+    return summary.failures.length ? 1 : 0;
+  },
+};
