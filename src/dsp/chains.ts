@@ -150,8 +150,9 @@ export function lfpLength(n: number, options?: LfpChainOptions): number {
  */
 export function lfpChain(x: Float32Array | Float64Array, options?: LfpChainOptions): Float32Array {
   const f = lfpChainOptions(options);
-  const x64 = x instanceof Float64Array ? x : Float64Array.from(x);
-  const y = resamplePoly(x64, f.resampleRate, f.samplingRate) as Float64Array;
+  // Resampled straight into float64 (accumulation is double either way); no float64 copy of the input.
+  const y = new Float64Array(resampledLength(x.length, f.resampleRate, f.samplingRate));
+  resamplePoly(x, f.resampleRate, f.samplingRate, { out: y });
   const sos = butter(f.lfpOrder / 2, f.lowPassFrequency, { btype: "bandpass", fs: f.resampleRate });
   return zeroPhase(sos, y, f);
 }

@@ -72,6 +72,8 @@ export interface RunSummary {
   seconds: number;
   /** Largest worker RSS seen (bytes). */
   peakWorkerRss: number;
+  /** Peak resident memory of this process so far (bytes; threads included), at the end of the run. */
+  maxRss: number;
   failures: RunFailure[];
   dryRun: boolean;
 }
@@ -112,6 +114,7 @@ export async function runPipeline(dir: string, options: RunOptions = {}): Promis
     bytesWritten: 0,
     seconds: 0,
     peakWorkerRss: 0,
+    maxRss: 0,
     failures: plan.failures.map((f: PlanFailure) => ({ session: f.session, stage: "session" as const, code: f.code, message: f.message })),
     dryRun: options.dryRun ?? false,
   };
@@ -148,6 +151,7 @@ export async function runPipeline(dir: string, options: RunOptions = {}): Promis
     await pool.destroy();
   }
   summary.seconds = (performance.now() - t0) / 1000;
+  summary.maxRss = process.resourceUsage().maxRSS * 1024;
   return summary;
 }
 
