@@ -61,6 +61,8 @@ export const runCommand: Command = {
     "",
     "Options:",
     `  --stages LIST         stages to run (default all): ${kStages.join(",")}`,
+    "  --outputs LIST        which per-channel files to keep: raw,lfp,highpass (default all; same as the stages",
+    "                        split,lfp,highpass; the spike band and LFP never need the raw file on disk)",
     "  --channels LIST       electrode ids, e.g. 9,31 (default every µV channel)",
     "  --sessions LIST       session directory names, e.g. session01,sessioneye",
     "  --workers N           worker threads (default: CPUs available, honouring cgroups and SLURM_CPUS_PER_TASK)",
@@ -77,6 +79,7 @@ export const runCommand: Command = {
   ].join("\n"),
   options: {
     stages: { type: "string" },
+    outputs: { type: "string" },
     channels: { type: "string" },
     sessions: { type: "string" },
     workers: { type: "string" },
@@ -93,7 +96,14 @@ export const runCommand: Command = {
   },
   async run({ positionals, values, stdout, stderr }) {
     if (positionals.length !== 1) throw new UsageError(`expected one DIR, got ${positionals.length}`);
-    const stages = list("stages", values.stages);
+    let stages = list("stages", values.stages);
+    const outputs = list("outputs", values.outputs);
+    if (outputs) {
+      const map: Record<string, Stage> = { raw: "split", lfp: "lfp", highpass: "highpass" };
+      for (const o of outputs) if (!map[o]) throw new UsageError(`--outputs: unknown output "${o}"; outputs: raw, lfp, highpass`);
+      const chosen = outputs.map((o) => map[o]!);
+      stages = (stages ?? [...kStages]).filter((s) => s === "parallel" || chosen.includes(s as Stage));
+    }
     for (const s of stages ?? []) if (!(kStages as readonly string[]).includes(s)) throw new UsageError(`--stages: unknown stage "${s}"; stages: ${kStages.join(", ")}`);
     const form = values["filter-form"];
     if (form !== undefined && form !== "sos" && form !== "ba") throw new UsageError(`--filter-form expects sos or ba, got "${String(form)}"`);
