@@ -94,8 +94,8 @@ describe("crash safety", () => {
     expect(r.status, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout) as { maxRss: number; written: Record<string, number> };
     expect(s.written.highpass).toBe(2);
-    // docs/pipeline.md: peak ≈ 4·n·(K + 2·W) bytes of samples + a fixed ~400 MB (Node, the worker, h5wasm).
-    const bound = 400e6 + 4 * n * (group + 2 * workers);
+    // docs/pipeline.md: peak ≈ 400 MB + 4·n·(K + 2·W·G) bytes (G = 1 channel per task here).
+    const bound = 400e6 + 4 * n * (group + 2 * workers * 1);
     process.stdout.write(`long channel: peak RSS ${(s.maxRss / 1e6).toFixed(0)} MB, bound ${(bound / 1e6).toFixed(0)} MB (n = ${n})\n`);
     expect(s.maxRss).toBeGreaterThan(4 * n); // measured, not zero
     expect(s.maxRss).toBeLessThan(bound);

@@ -13,7 +13,7 @@ import { invalidOption } from "../errors.js";
 import { checkInteger, checkKnownKeys, checkNumber, checkOneOf, isPlainObject } from "../validate.js";
 import { butter, sosPadlen } from "./butter.js";
 import { filtfiltBa, sosToBa } from "./ba-filtfilt.js";
-import { sosfiltfilt, type PadType } from "./filter.js";
+import { sosfiltfilt, sosfiltfiltChannels, type PadType } from "./filter.js";
 import { resamplePoly, resampledLength } from "./resample.js";
 
 export type FilterForm = "sos" | "ba";
@@ -165,4 +165,20 @@ export function highpassChain(x: Float32Array | Float64Array, options?: Highpass
   const f = highpassChainOptions(options);
   const sos = butter(f.highOrder / 2, f.highPassFrequency, { btype: "bandpass", fs: f.samplingRate });
   return zeroPhase(sos, x, f);
+}
+
+/**
+ * {@link highpassChain} on several channels of equal length at once: the SOS form filters them together, one
+ * channel per SIMD lane (8 at a time with AVX-512), which is several times faster than one call per channel.
+ * Results equal {@link highpassChain} on each channel.
+ * @throws {TypeError | RangeError} for bad options, channels of different lengths, or signals too short for the padding.
+ */
+export function highpassChainChannels(xs: readonly Float32Array[], options?: HighpassChainOptions): Float32Array[] {
+  const f = highpassChainOptions(options);
+  if (xs.length === 0) return [];
+  if (f.form === "ba") return xs.map((x) => highpassChain(x, f));
+  const sos = butter(f.highOrder / 2, f.highPassFrequency, { btype: "bandpass", fs: f.samplingRate });
+  const outs = xs.map((x) => new Float32Array(x.length));
+  sosfiltfiltChannels(sos, xs, { padtype: f.padtype, padlen: f.padlen }, outs);
+  return outs;
 }

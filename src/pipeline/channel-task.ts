@@ -1,53 +1,82 @@
 /**
- * One channel's work, run inside a pool worker: from the channel's raw samples (µV, transferred from the
- * reading thread, never re-read from a .hkl) write the rplraw, LFP and spike-band files PyHipp would write.
- * Every file goes to a temporary name and is renamed into place by writeHickle.
+ * A group of channels' work, run inside a pool worker: from the channels' raw samples (µV, transferred from
+ * the reading thread, never re-read from a .hkl) write the rplraw, LFP and spike-band files PyHipp would
+ * write. The spike band of the group is filtered in one call, one channel per SIMD lane. Every file goes to
+ * a temporary name and is renamed into place by writeHickle.
  */
 import { writeHickle } from "../hdf5/hickle-write.js";
-import { highpassChain, lfpChain, type HighpassChainOptions, type LfpChainOptions } from "../dsp/chains.js";
+import { highpassChainChannels, lfpChain, type HighpassChainOptions, type LfpChainOptions } from "../dsp/chains.js";
 import { rplHighpassObject, rplLfpObject, rplRawObject, type ChannelInfo } from "./objects.js";
 
-export interface ChannelTask {
-  session: string;
+export interface ChannelJob {
   info: ChannelInfo;
   /** PyHipp's `dirs` entry (DPT normpath of the channel directory). */
   dirs: string;
-  /** Raw samples in µV (float32), as neo's rescaling gives them. */
-  data: Float32Array;
   /** Output paths; a missing key means that output is not wanted (or already exists). */
   outputs: { raw?: string; lfp?: string; highpass?: string };
+}
+
+export interface GroupTask {
+  session: string;
+  channels: ChannelJob[];
+  /** Raw samples in µV (float32) per channel, as neo's rescaling gives them. */
+  data: Float32Array[];
   lfp: Required<LfpChainOptions>;
   highpass: Required<HighpassChainOptions>;
 }
 
-export interface ChannelResult {
+export type OutputKind = "raw" | "lfp" | "highpass";
+
+export interface GroupResult {
   session: string;
-  electrodeId: number;
-  written: { kind: "raw" | "lfp" | "highpass"; path: string; bytes: number; seconds: number }[];
-  /** Peak RSS of the worker process seen after this task (bytes). */
+  written: { electrodeId: number; kind: OutputKind; path: string; bytes: number; seconds: number }[];
+  /** Failures of single channels (the others of the group are still written). */
+  failed: { electrodeId: number; kind: OutputKind; code: string; message: string }[];
+  /** RSS of the process seen after this task (bytes). */
   rss: number;
 }
 
-export async function runChannelTask(task: ChannelTask): Promise<ChannelResult> {
-  const written: ChannelResult["written"] = [];
-  const timed = async (kind: "raw" | "lfp" | "highpass", path: string, make: () => Parameters<typeof writeHickle>[1]) => {
+export async function runGroupTask(task: GroupTask): Promise<GroupResult> {
+  const res: GroupResult = { session: task.session, written: [], failed: [], rss: 0 };
+  const write = async (c: ChannelJob, kind: OutputKind, make: () => Parameters<typeof writeHickle>[1]) => {
+    const path = c.outputs[kind]!;
     const t0 = performance.now();
-    const r = await writeHickle(path, make());
-    written.push({ kind, path, bytes: r.bytes, seconds: (performance.now() - t0) / 1000 });
+    try {
+      const r = await writeHickle(path, make());
+      res.written.push({ electrodeId: c.info.electrodeId, kind, path, bytes: r.bytes, seconds: (performance.now() - t0) / 1000 });
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      res.failed.push({ electrodeId: c.info.electrodeId, kind, code: err.code ?? "ERR_INTERNAL", message: err.message });
+    }
   };
-  const { data, info, dirs, outputs } = task;
-  if (outputs.raw) await timed("raw", outputs.raw, () => rplRawObject(data, info, dirs));
-  if (outputs.lfp) {
-    const p = task.lfp;
-    await timed("lfp", outputs.lfp, () =>
-      rplLfpObject(lfpChain(data, p), { resampleRate: p.resampleRate, lfpOrder: p.lfpOrder, lowPassFrequency: p.lowPassFrequency }, info, dirs),
-    );
+  const lfp = task.lfp;
+  for (let i = 0; i < task.channels.length; i++) {
+    const c = task.channels[i]!;
+    const x = task.data[i]!;
+    if (c.outputs.raw) await write(c, "raw", () => rplRawObject(x, c.info, c.dirs));
+    if (c.outputs.lfp)
+      await write(c, "lfp", () =>
+        rplLfpObject(lfpChain(x, lfp), { resampleRate: lfp.resampleRate, lfpOrder: lfp.lfpOrder, lowPassFrequency: lfp.lowPassFrequency }, c.info, c.dirs),
+      );
   }
-  if (outputs.highpass) {
-    const p = task.highpass;
-    await timed("highpass", outputs.highpass, () =>
-      rplHighpassObject(highpassChain(data, p), { highOrder: p.highOrder, highPassFrequency: p.highPassFrequency }, info, dirs),
-    );
+  const hpIdx = task.channels.flatMap((c, i) => (c.outputs.highpass ? [i] : []));
+  if (hpIdx.length) {
+    const hp = task.highpass;
+    let bands: Float32Array[];
+    try {
+      bands = highpassChainChannels(hpIdx.map((i) => task.data[i]!), hp);
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      for (const i of hpIdx) res.failed.push({ electrodeId: task.channels[i]!.info.electrodeId, kind: "highpass", code: err.code ?? "ERR_INTERNAL", message: err.message });
+      bands = [];
+    }
+    for (let k = 0; k < bands.length; k++) {
+      const c = task.channels[hpIdx[k]!]!;
+      const band = bands[k]!;
+      await write(c, "highpass", () => rplHighpassObject(band, { highOrder: hp.highOrder, highPassFrequency: hp.highPassFrequency }, c.info, c.dirs));
+      bands[k] = new Float32Array(0); // let the group's memory go as files are written
+    }
   }
-  return { session: task.session, electrodeId: info.electrodeId, written, rss: process.memoryUsage().rss };
+  res.rss = process.memoryUsage().rss;
+  return res;
 }

@@ -4,9 +4,8 @@
  * to a pool worker that writes its raw, LFP and spike-band files. The session's markers are written from the
  * .nev on the main thread. A failing session or channel is recorded and the run goes on.
  *
- * Peak memory (documented in docs/pipeline.md): about 4·n·(K + 2·W) bytes of samples plus ~150 MB per worker
- * (Node + h5wasm), for n samples per channel, W workers and K channels read per group
- * (K = clamp(memoryBudget / (4·n) − 2·W, W, channels)).
+ * Peak memory (documented in docs/pipeline.md): about 400 MB + 4·n·(K + 2·W·G) bytes, for n samples per
+ * channel, W workers, G channels per worker task and K channels read per group (see groupSizes).
  */
 import { Piscina } from "piscina";
 import { join } from "node:path";
@@ -22,8 +21,8 @@ import { checkInteger, checkKnownKeys, isPlainObject } from "../validate.js";
 import { invalidOption } from "../errors.js";
 import { rplParallelFromNev } from "./markers.js";
 import { rplParallelObject } from "./objects.js";
-import type { ChannelResult, ChannelTask } from "./channel-task.js";
-import { kStages, planRun, type PlanFailure, type SessionPlan, type Stage } from "./plan.js";
+import type { GroupResult, GroupTask } from "./channel-task.js";
+import { kStages, planRun, type ChannelPlan, type PlanFailure, type SessionPlan, type Stage } from "./plan.js";
 import { totalmem } from "node:os";
 
 export interface RunOptions {
@@ -174,15 +173,14 @@ function writeParallel(s: SessionPlan, summary: RunSummary, emit: (e: RunEvent) 
 async function runChannels(
   pool: Piscina,
   s: SessionPlan,
-  o: { lfp: ChannelTask["lfp"]; highpass: ChannelTask["highpass"]; workers: number; budget: number },
+  o: { lfp: GroupTask["lfp"]; highpass: GroupTask["highpass"]; workers: number; budget: number },
   summary: RunSummary,
   emit: (e: RunEvent) => void,
   fail: (f: RunFailure) => void,
 ): Promise<void> {
   const todo = s.channels.filter((c) => c.outputs.raw || c.outputs.lfp || c.outputs.highpass);
   if (todo.length === 0) return;
-  const perChannel = Math.max(1, 4 * s.samples);
-  const group = Math.max(o.workers, Math.min(todo.length, Math.floor(o.budget / perChannel) - 2 * o.workers));
+  const { taskSize, readSize } = groupSizes(s.samples, todo.length, o.workers, o.budget);
   let nsx;
   try {
     nsx = openNsx(s.ns5, { neoCompatible: true });
@@ -192,44 +190,65 @@ async function runChannels(
     return;
   }
   const inflight = new Set<Promise<void>>();
+  const submit = (chunk: ChannelPlan[], data: Float32Array[]) => {
+    for (const c of chunk) mkdirSync(c.dir, { recursive: true });
+    const task: GroupTask = {
+      session: s.name,
+      channels: chunk.map((c) => ({ info: c.info, dirs: c.dirs, outputs: c.outputs })),
+      data,
+      lfp: { ...o.lfp, samplingRate: s.samplingRate },
+      highpass: { ...o.highpass, samplingRate: s.samplingRate },
+    };
+    const p: Promise<void> = (pool.run(task, { transferList: data.map((d) => d.buffer as ArrayBuffer) }) as Promise<GroupResult>)
+      .then((r) => {
+        summary.peakWorkerRss = Math.max(summary.peakWorkerRss, r.rss);
+        for (const w of r.written) {
+          const stage = kStageOf[w.kind];
+          summary.written[stage]++;
+          summary.bytesWritten += w.bytes;
+          emit({ type: "stage-done", stage, session: s.name, electrodeId: w.electrodeId, bytes: w.bytes, seconds: w.seconds });
+        }
+        for (const f of r.failed) fail({ session: s.path, electrodeId: f.electrodeId, stage: kStageOf[f.kind], code: f.code, message: f.message });
+      })
+      .catch((e: Error & { code?: string }) => {
+        // The worker itself died (out of memory, a crash): every output of the group still missing failed.
+        for (const c of chunk)
+          for (const k of ["raw", "lfp", "highpass"] as const)
+            if (c.outputs[k] && !existsSync(c.outputs[k]!))
+              fail({ session: s.path, electrodeId: c.info.electrodeId, stage: kStageOf[k], code: e.code ?? "ERR_INTERNAL", message: e.message });
+      })
+      .finally(() => inflight.delete(p));
+    inflight.add(p);
+  };
   try {
-    for (let g = 0; g < todo.length; g += group) {
-      const chunk = todo.slice(g, g + group);
-      // Bound memory: the next group is read only when the pool has at most one task per worker left.
+    for (let g = 0; g < todo.length; g += readSize) {
+      const group = todo.slice(g, g + readSize);
+      // Bound memory: the next group is read only when at most one task per worker is left.
       while (inflight.size > o.workers) await Promise.race(inflight);
       let data: Float32Array[];
       try {
-        data = nsx.readScaled({ channels: chunk.map((c) => c.index), segment: 0 });
+        data = nsx.readScaled({ channels: group.map((c) => c.index), segment: 0 });
       } catch (e) {
         const err = e as RplpipeError;
-        for (const c of chunk) fail({ session: s.path, electrodeId: c.info.electrodeId, stage: "split", code: err.code ?? "ERR_INTERNAL", message: err.message });
+        for (const c of group) fail({ session: s.path, electrodeId: c.info.electrodeId, stage: "split", code: err.code ?? "ERR_INTERNAL", message: err.message });
         continue;
       }
-      chunk.forEach((c, i) => {
-        mkdirSync(c.dir, { recursive: true });
-        const task: ChannelTask = { session: s.name, info: c.info, dirs: c.dirs, data: data[i]!, outputs: c.outputs, lfp: { ...o.lfp, samplingRate: s.samplingRate }, highpass: { ...o.highpass, samplingRate: s.samplingRate } };
-        const p: Promise<void> = (pool.run(task, { transferList: [data[i]!.buffer as ArrayBuffer] }) as Promise<ChannelResult>)
-          .then((r) => {
-            summary.peakWorkerRss = Math.max(summary.peakWorkerRss, r.rss);
-            for (const w of r.written) {
-              const stage = kStageOf[w.kind];
-              summary.written[stage]++;
-              summary.bytesWritten += w.bytes;
-              emit({ type: "stage-done", stage, session: s.name, electrodeId: c.info.electrodeId, bytes: w.bytes, seconds: w.seconds });
-            }
-          })
-          .catch((e: Error & { code?: string }) => {
-            for (const k of ["raw", "lfp", "highpass"] as const)
-              if (c.outputs[k] && !existsSync(c.outputs[k]!))
-                fail({ session: s.path, electrodeId: c.info.electrodeId, stage: kStageOf[k], code: e.code ?? "ERR_INTERNAL", message: e.message });
-          })
-          .finally(() => inflight.delete(p));
-        inflight.add(p);
-      });
-      data = [];
+      for (let t = 0; t < group.length; t += taskSize) submit(group.slice(t, t + taskSize), data.slice(t, t + taskSize));
     }
     await Promise.all(inflight);
   } finally {
     nsx.close();
   }
+}
+
+/**
+ * Channels per worker task (filtered together, one per SIMD lane; up to 8) and per read of the .ns5, from the
+ * memory budget: a task holds 8·n·G bytes (input + spike band), a read group 4·n·K.
+ */
+export function groupSizes(samples: number, channels: number, workers: number, budget: number): { taskSize: number; readSize: number } {
+  const perChannel = Math.max(1, 4 * samples);
+  // At most 8 (one AVX-512 vector of doubles), and small enough that every worker gets a task.
+  const taskSize = Math.max(1, Math.min(8, Math.ceil(channels / workers), Math.floor(budget / (4 * perChannel * workers))));
+  const readSize = Math.max(workers * taskSize, Math.min(channels, Math.floor(budget / perChannel) - 2 * workers * taskSize));
+  return { taskSize, readSize: Math.min(channels, readSize) };
 }

@@ -1,6 +1,6 @@
-/** Piscina worker entry: one channel task per call (see channel-task.ts). Loaded from dist/ by the pool. */
-import { runChannelTask, type ChannelTask } from "./channel-task.js";
+/** Piscina worker entry: one group of channels per call (see channel-task.ts). Loaded from dist/ by the pool. */
+import { runGroupTask, type GroupTask } from "./channel-task.js";
 
-export default function (task: ChannelTask) {
-  return runChannelTask(task);
+export default function (task: GroupTask) {
+  return runGroupTask(task);
 }
