@@ -2,7 +2,7 @@
 # README's second Quick-start command (`npm run test:all`) and what CI runs (.ci/run):
 # installs the test prerequisites and runs every test.
 #   1. npm ci (builds the addon with cmake-js, compiles TS)   — skipped if node_modules is current
-#   2. the pinned Python reference venv (.venv-ref) from PyPI
+#   2. the pinned Python reference venv (.venv-ref) and the MountainSort sorter venv (.venv-sort), from PyPI
 #   3. vitest (all test/*.test.ts), with a plain "N passed, N failed" closing line
 #   4. native reader tests and fuzzing under AddressSanitizer + UBSan
 #   5. the node-gyp build of binding.gyp, loaded and smoke-tested
@@ -15,6 +15,8 @@ else
   npm run build --silent
 fi
 bash scripts/setup-test-env.sh
+# The sorter environment the sorting tests run MountainSort in (idempotent; rebuilt when its pins change).
+node dist/cli/main.js envs create-sorter --dest .venv-sort
 
 mkdir -p .tmp
 status=0

@@ -37,10 +37,11 @@ interface SessionReport {
 }
 
 describe("rplpipe run (end to end)", () => {
-  it("writes every output where PyHipp puts it", async () => {
+  it("writes every output where PyHipp puts it (sort skipped with a warning: no sorter environment here)", async () => {
     const s = await runPipeline(day, { workers: 2 });
+    expect(s.sessions[0]!.warnings.join(" ")).toMatch(/sort skipped: no sorter environment/);
     expect(s.failures).toEqual([]);
-    expect(s.written).toEqual({ split: 8, lfp: 8, highpass: 8, parallel: 2 });
+    expect(s.written).toEqual({ split: 8, lfp: 8, highpass: 8, parallel: 2, sort: 0 });
     for (const session of ["session01", "sessioneye"]) {
       expect(existsSync(join(day, session, "rplparallel_d41d.hkl"))).toBe(true);
       for (const e of kElectrodes) {
@@ -80,11 +81,11 @@ describe("rplpipe run (end to end)", () => {
     const f = join(day, "session01", "array01", "channel001", "rplhighpass_b59f.hkl");
     const before = statSync(f).mtimeMs;
     const again = await runPipeline(day, { workers: 2 });
-    expect(again.written).toEqual({ split: 0, lfp: 0, highpass: 0, parallel: 0 });
-    expect(again.skipped).toEqual({ split: 8, lfp: 8, highpass: 8, parallel: 2 });
+    expect(again.written).toEqual({ split: 0, lfp: 0, highpass: 0, parallel: 0, sort: 0 });
+    expect(again.skipped).toEqual({ split: 8, lfp: 8, highpass: 8, parallel: 2, sort: 0 });
     expect(statSync(f).mtimeMs).toBe(before);
     const redo = await runPipeline(join(day, "session01", "array01", "channel001"), { workers: 1, redo: true, stages: ["highpass"] });
-    expect(redo.written).toEqual({ split: 0, lfp: 0, highpass: 1, parallel: 0 });
+    expect(redo.written).toEqual({ split: 0, lfp: 0, highpass: 1, parallel: 0, sort: 0 });
     expect(statSync(f).mtimeMs).toBeGreaterThan(before);
   });
 

@@ -14,11 +14,12 @@ import { infoCommand } from "./commands/info.js";
 import { demoCommand } from "./commands/demo.js";
 import { runCommand } from "./commands/run.js";
 import { envsCommand } from "./commands/envs.js";
+import { sortCommand } from "./commands/sort.js";
 
 /** Errors that mean the request itself is wrong (a path or name that does not exist): exit code 2. */
 const kUsageCodes = new Set(["ERR_FILE_OPEN", "ERR_NO_CHANNEL", "ERR_NO_SESSION", "ERR_NOT_A_DIRECTORY", "ERR_NOT_A_LEVEL", "ERR_NOT_WRITABLE"]);
 
-const commands: Command[] = [runCommand, infoCommand, demoCommand, envsCommand];
+const commands: Command[] = [runCommand, sortCommand, infoCommand, demoCommand, envsCommand];
 
 function topUsage(): string {
   const rows = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

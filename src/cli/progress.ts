@@ -5,7 +5,7 @@
 import type { RunEvent } from "../pipeline/run.js";
 import type { Stage } from "../pipeline/plan.js";
 
-const kStagesShown: Stage[] = ["parallel", "split", "lfp", "highpass"];
+const kStagesShown: Stage[] = ["parallel", "split", "lfp", "highpass", "sort"];
 
 export class Progress {
   private totals: Record<string, number> = {};

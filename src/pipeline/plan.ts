@@ -16,7 +16,7 @@ import type { HighpassChainOptions, LfpChainOptions } from "../dsp/chains.js";
 import type { ChannelInfo } from "./objects.js";
 import { highpassArgs, lfpArgs } from "./objects.js";
 
-export const kStages = ["split", "lfp", "highpass", "parallel"] as const;
+export const kStages = ["split", "lfp", "highpass", "parallel", "sort"] as const;
 export type Stage = (typeof kStages)[number];
 
 export interface ChannelPlan {

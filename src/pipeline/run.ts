@@ -22,6 +22,8 @@ import { invalidOption } from "../errors.js";
 import { rplParallelFromNev } from "./markers.js";
 import { rplParallelObject } from "./objects.js";
 import type { GroupResult, GroupTask } from "./channel-task.js";
+import { runSortStage, type SortStageOptions } from "./sort-stage.js";
+import { dirname } from "node:path";
 import { kStages, planRun, type ChannelPlan, type PlanFailure, type SessionPlan, type Stage } from "./plan.js";
 import { totalmem } from "node:os";
 
@@ -40,6 +42,8 @@ export interface RunOptions {
   highpass?: Omit<HighpassChainOptions, "samplingRate">;
   /** Bytes of channel samples held at once; default a quarter of the machine's memory. */
   memoryBudget?: number;
+  /** The sort stage: sorter, environment (pool or prefix), time limit. */
+  sort?: SortStageOptions;
   /** Only plan. */
   dryRun?: boolean;
   onEvent?: (e: RunEvent) => void;
@@ -77,10 +81,10 @@ export interface RunSummary {
   dryRun: boolean;
 }
 
-const kKnown = ["stages", "channels", "sessions", "workers", "redo", "lfp", "highpass", "memoryBudget", "dryRun", "onEvent"];
+const kKnown = ["stages", "channels", "sessions", "workers", "redo", "lfp", "highpass", "memoryBudget", "sort", "dryRun", "onEvent"];
 
 function zero(): Record<Stage, number> {
-  return { split: 0, lfp: 0, highpass: 0, parallel: 0 };
+  return { split: 0, lfp: 0, highpass: 0, parallel: 0, sort: 0 };
 }
 
 const kStageOf = { raw: "split", lfp: "lfp", highpass: "highpass" } as const;
@@ -149,9 +153,42 @@ export async function runPipeline(dir: string, options: RunOptions = {}): Promis
   } finally {
     await pool.destroy();
   }
+  if (stages.includes("sort")) await sortStage(plan.sessions, options, summary, emit, fail);
   summary.seconds = (performance.now() - t0) / 1000;
   summary.maxRss = process.resourceUsage().maxRSS * 1024;
   return summary;
+}
+
+/** Sorts each day's channels once their spike bands exist (src/pipeline/sort-stage.ts). */
+async function sortStage(sessions: SessionPlan[], options: RunOptions, summary: RunSummary, emit: (e: RunEvent) => void, fail: (f: RunFailure) => void): Promise<void> {
+  const days = [...new Set(sessions.map((s) => dirname(s.path)))];
+  for (const day of days) {
+    const all = [...new Set(sessions.filter((s) => dirname(s.path) === day).flatMap((s) => s.channels.map((c) => c.info.electrodeId)))];
+    // A channel counts as sorted once mountains/channelNNN/output/firings.mda exists (kept unless --redo).
+    const sorted = (e: number) => existsSync(join(day, "mountains", `channel${String(e).padStart(3, "0")}`, "output", "firings.mda"));
+    const electrodes = options.redo ? all : all.filter((e) => !sorted(e));
+    summary.skipped.sort += all.length - electrodes.length;
+    if (electrodes.length === 0) continue;
+    try {
+      const r = await runSortStage(day, options.sort ?? {}, electrodes, (electrodeId, ok, seconds) => {
+        if (ok) emit({ type: "stage-done", stage: "sort", session: day, electrodeId, bytes: 0, seconds });
+      });
+      if (!r) {
+        const msg = `no sorter environment for ${day}: give --sort-prefix DIR or --sort-pool DIR, or make one with \`rplpipe envs create-sorter\``;
+        if (options.stages?.includes("sort")) fail({ session: day, stage: "sort", code: "ERR_NO_SORTER_ENV", message: msg });
+        else {
+          summary.sessions.forEach((x) => dirname(x.path) === day && x.warnings.push(`sort skipped: ${msg}`));
+          emit({ type: "warning", message: `sort skipped: ${msg}` });
+        }
+        continue;
+      }
+      summary.written.sort += r.sorted;
+      for (const f of r.failures) fail({ session: day, electrodeId: f.electrodeId, stage: "sort", code: f.code, message: f.message });
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      fail({ session: day, stage: "sort", code: err.code ?? "ERR_INTERNAL", message: err.message });
+    }
+  }
 }
 
 function writeParallel(s: SessionPlan, summary: RunSummary, emit: (e: RunEvent) => void, fail: (f: RunFailure) => void): Promise<void> {

@@ -125,8 +125,12 @@ export function synthesize(opts: SynthOptions): SynthRecording {
     const shape = new Float32Array(pre + post);
     for (let i = 0; i < pre + post; i++) shape[i] = waveform(((i - pre) / fs) * 1000, unit.width);
     const scale = unit.amplitudeUv / (Math.max(...shape) - Math.min(...shape));
+    // Real spikes are not aligned to the sample grid and vary in amplitude: a sub-sample offset and ±8 %
+    // amplitude per spike (without them a sorter splits one unit into several exact-copy clusters).
     for (const s of times) {
-      for (let i = 0; i < pre + post; i++) acc[(s - pre + i) * nch + unit.channel]! += scale * shape[i]!;
+      const delta = r();
+      const gain = scale * (1 + 0.08 * (2 * r() - 1));
+      for (let i = 0; i < pre + post; i++) acc[(s - pre + i) * nch + unit.channel]! += gain * waveform(((i - pre - delta) / fs) * 1000, unit.width);
     }
     spikeTrains.push(Int32Array.from(times));
   });

@@ -34,7 +34,7 @@ function pair(name: string, v: string | boolean | undefined): [number, number] |
 }
 
 function text(s: RunSummary): string {
-  const k: Stage[] = ["parallel", "split", "lfp", "highpass"];
+  const k: Stage[] = ["parallel", "split", "lfp", "highpass", "sort"];
   const lines = [
     `${s.dryRun ? "dry run: would process" : "processed"} ${s.sessions.length} session(s) with ${s.workers} worker(s)` +
       (s.dryRun ? "" : ` in ${s.seconds.toFixed(1)} s, ${(s.bytesWritten / 1e6).toFixed(1)} MB written`),
@@ -76,6 +76,11 @@ export const runCommand: Command = {
     "  --high-pass LO,HI     RPLHighPass HighPassFrequency (default 500,7500)",
     "  --filter-form F       sos (default, stable) or ba (PyHipp's transfer-function arithmetic)",
     "  --memory-mb MB        channel samples held at once (default a quarter of the machine's memory)",
+    "  --sorter S            ms4 (default, the lab's MountainSort 4 parameters) or ms5",
+    "  --sort-pool DIR       slot pool of sorter environments (default $RPLPIPE_ENV_POOL, or the nearest",
+    "                        .rplpipe/envs above DIR; without any, sort is skipped with a warning)",
+    "  --sort-prefix DIR     one sorter environment (e.g. from `rplpipe envs create-sorter`) instead of a pool",
+    "  --sort-timeout S      seconds a channel's sort may take before it is killed and recorded as failed",
   ].join("\n"),
   options: {
     stages: { type: "string" },
@@ -93,6 +98,10 @@ export const runCommand: Command = {
     "high-pass": { type: "string" },
     "filter-form": { type: "string" },
     "memory-mb": { type: "string" },
+    sorter: { type: "string" },
+    "sort-pool": { type: "string" },
+    "sort-prefix": { type: "string" },
+    "sort-timeout": { type: "string" },
   },
   async run({ positionals, values, stdout, stderr }) {
     if (positionals.length !== 1) throw new UsageError(`expected one DIR, got ${positionals.length}`);
@@ -109,6 +118,9 @@ export const runCommand: Command = {
     if (form !== undefined && form !== "sos" && form !== "ba") throw new UsageError(`--filter-form expects sos or ba, got "${String(form)}"`);
     const drop = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
     const memoryMb = num("memory-mb", values["memory-mb"]);
+    const sorter = values.sorter;
+    if (sorter !== undefined && sorter !== "ms4" && sorter !== "ms5") throw new UsageError(`--sorter expects ms4 or ms5, got "${String(sorter)}"`);
+    const sortTimeout = num("sort-timeout", values["sort-timeout"]);
     const options: RunOptions = drop({
       stages: stages as Stage[] | undefined,
       channels: ints("channels", values.channels),
@@ -119,6 +131,12 @@ export const runCommand: Command = {
       memoryBudget: memoryMb === undefined ? undefined : memoryMb * 1e6,
       lfp: drop({ resampleRate: num("resample-rate", values["resample-rate"]), lfpOrder: num("lfp-order", values["lfp-order"]), lowPassFrequency: pair("low-pass", values["low-pass"]), form: form as "sos" | "ba" | undefined }),
       highpass: drop({ highOrder: num("high-order", values["high-order"]), highPassFrequency: pair("high-pass", values["high-pass"]), form: form as "sos" | "ba" | undefined }),
+      sort: drop({
+        sorter: sorter as "ms4" | "ms5" | undefined,
+        pool: values["sort-pool"] as string | undefined,
+        prefix: values["sort-prefix"] as string | undefined,
+        timeoutMs: sortTimeout === undefined ? undefined : sortTimeout * 1000,
+      }),
     });
     const progress = new Progress(stderr as NodeJS.WritableStream & { isTTY?: boolean });
     options.onEvent = progress.onEvent;
