@@ -117,7 +117,7 @@ describe("rplpipe run (end to end)", () => {
   it("refuses bad requests before any work, naming what exists", async () => {
     await expect(runPipeline(day, { channels: [999] })).rejects.toThrow(/channel 999 not in .*it has electrodes 1, 2, 33, 34/);
     await expect(runPipeline(day, { sessions: ["session07"] })).rejects.toThrow(/no session session07 .*sessions: session01, sessioneye/);
-    await expect(runPipeline(day, { stages: ["sort" as never] })).rejects.toThrow(RangeError);
+    await expect(runPipeline(day, { stages: ["frobnicate" as never] })).rejects.toThrow(RangeError);
     await expect(runPipeline(join(root, "nowhere"))).rejects.toThrow(RplpipeError);
     const r = await runCli(["run", day, "--channels", "9x"]);
     expect(r.code).toBe(2);
