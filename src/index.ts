@@ -141,3 +141,20 @@ export {
 } from "./synth/neural.js";
 export { trialMarkers, type MarkerEvent, type MarkerOptions } from "./synth/markers.js";
 export { writeSyntheticDay, type SyntheticDayOptions, type SyntheticSession } from "./synth/day.js";
+
+// The pipeline
+export { runPipeline, groupSizes, type RunOptions, type RunSummary, type RunEvent, type RunFailure } from "./pipeline/run.js";
+export { planRun, kStages, type Stage, type SessionPlan, type ChannelPlan, type PlanOptions } from "./pipeline/plan.js";
+export type { SortStageOptions } from "./pipeline/sort-stage.js";
+
+// Spike sorting
+export { sortChannel, SortError, kSortErrorCodes, type Sorter, type SortChannelOptions, type SortChannelResult } from "./sort/sort-channel.js";
+export { sortDay, dayChannels, type SortDayOptions, type SortDaySummary } from "./sort/sort-day.js";
+export { exportCells, sessionOfSpikes, cellNumbers, spikeTimeMs, spiketrainCsv, type ExportOptions, type ExportResult, type ExportedCell } from "./sort/export.js";
+export { joinChannel, startIndicesCsv, parseStartIndicesCsv, type JoinResult } from "./sort/join.js";
+export { readMda, readMdaHeader, writeMda, type MdaArray, type MdaHeader, type MdaDtype } from "./sort/mda.js";
+
+// Sorter environments (slot pool)
+export { openSlotPool, type Slot, type SlotPool, type Lease, type SlotStatus, type SlotPoolOptions, type AcquireOptions } from "./envs/slot-pool.js";
+export { runInSlot, slotEnv } from "./envs/run-in-slot.js";
+export { provisionCopies, provisionFromPack, unpackCondaPack, copyEnv, createSorterEnv, type ProvisionOptions, type CreateSorterOptions } from "./envs/provision.js";
