@@ -258,8 +258,9 @@ async function runChannels(
     inflight.add(p);
   };
   try {
-    for (let g = 0; g < todo.length; g += readSize) {
-      const group = todo.slice(g, g + readSize);
+    // The first read is one task per worker, so the workers start while the rest of the session is read.
+    for (let g = 0, size = Math.min(readSize, o.workers * taskSize); g < todo.length; g += size, size = readSize) {
+      const group = todo.slice(g, g + size);
       // Bound memory: the next group is read only when at most one task per worker is left.
       while (inflight.size > o.workers) await Promise.race(inflight);
       let data: Float32Array[];
