@@ -1,6 +1,7 @@
 #include "dsp/filtfilt.h"
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -41,8 +42,18 @@ struct Lane {
   Plane xs, ys;
   std::vector<double> left, right;  // padded ends, [padlen][lanes]
   std::vector<double> state;        // forward, then backward state
-  std::vector<double> checkpoints;  // forward state at the start of every chunk
+  std::vector<double> fstate;       // phase 2: forward state while recomputing an interval
+  std::vector<double> checkpoints;  // forward state at the start of every interval
+  Plane fwd;                        // phase 2: the interval's forward output, [interval rows][lanes]
+  Plane out;                        // phase 2, y not adjacent: the interval's output rows, y's sample type
 };
+
+// Rows between checkpoints: the recomputed forward output of one interval, all blocks together, is about
+// 512 KiB of doubles (it stays in L2 until the backward pass reads it). A multiple of the row tile.
+size_t IntervalRows(size_t total_lanes, size_t tile) {
+  const size_t rows = (size_t{512} << 10) / (total_lanes * sizeof(double));
+  return std::max<size_t>(1, rows / tile) * tile;
+}
 
 }  // namespace
 
@@ -54,16 +65,21 @@ void SosFiltFilt(const Sos& sos, const SignalRef& x, const SignalRef& y, PadType
   if (n <= padlen)
     throw std::invalid_argument("sosfiltfilt: the signal has " + std::to_string(n) +
                                 " samples per channel; it must be longer than padlen = " + std::to_string(padlen));
+  AdviseOutput(y);
   const FlushDenormals ftz;
   const std::vector<double> coef = FlatCoefficients(sos);
   const std::vector<double> zi = SosSteadyStateZi(sos);
-  const size_t chunk = ChunkRows(x.channels.size(), x.type), n_chunks = (n + chunk - 1) / chunk;
+  const std::vector<Block> blocks = PlanBlocks(x.channels.size());
+  size_t total_lanes = 0;
+  for (const Block& b : blocks) total_lanes += static_cast<size_t>(b.kernel.lanes);
+  const size_t tile = TileRows(x.channels.size(), x.type);
+  const size_t interval = IntervalRows(total_lanes, tile), n_intervals = (n + interval - 1) / interval;
 
   std::vector<Lane> lanes;
-  for (const Block& b : PlanBlocks(x.channels.size())) {
+  for (const Block& b : blocks) {
     const int w = b.kernel.lanes;
     Lane ln{b, PlaneOf(x, b.c0, b.w, w), PlaneOf(y, b.c0, b.w, w), std::vector<double>(padlen * w, 0.0),
-            std::vector<double>(padlen * w, 0.0), std::vector<double>(zi.size() * w), {}};
+            std::vector<double>(padlen * w, 0.0), std::vector<double>(zi.size() * w), {}, {}, {}, {}};
     if (x.type == SampleType::kFloat32) BuildPads<float>(ln.xs, n, pad, padlen, w, ln.left.data(), ln.right.data());
     else BuildPads<double>(ln.xs, n, pad, padlen, w, ln.left.data(), ln.right.data());
     // Forward starts from steady state at ext[0] and runs through the left pad (its output is cut off).
@@ -71,17 +87,18 @@ void SosFiltFilt(const Sos& sos, const SignalRef& x, const SignalRef& y, PadType
     for (int l = 0; l < b.w; ++l) edge[l] = padlen > 0 ? ln.left[l] : ValueAt(ln.xs, l, 0);
     SteadyState(zi, edge.data(), w, ln.state.data());
     RunRows(b.kernel, coef, ln.state.data(), RowsOf(ln.left.data(), w), 0, nullptr, 0, padlen, false);
-    ln.checkpoints.resize(n_chunks * ln.state.size());
+    ln.checkpoints.resize(n_intervals * ln.state.size());
     lanes.push_back(std::move(ln));
   }
 
-  // Phase 1, forward through x: remember the state at each chunk start, keep no output.
-  for (size_t k = 0; k < n_chunks; ++k) {
-    const size_t t0 = k * chunk, m = std::min(chunk, n - t0);
-    for (Lane& ln : lanes) {
-      std::copy(ln.state.begin(), ln.state.end(), ln.checkpoints.begin() + k * ln.state.size());
-      RunRows(ln.b.kernel, coef, ln.state.data(), ln.xs, t0, nullptr, 0, m, false);
-    }
+  // Phase 1, forward through x, one row tile of every block at a time: remember the state at each interval
+  // start, keep no output.
+  for (size_t k = 0; k < n_intervals; ++k) {
+    const size_t t0 = k * interval, t1 = std::min(t0 + interval, n);
+    for (Lane& ln : lanes) std::copy(ln.state.begin(), ln.state.end(), ln.checkpoints.begin() + k * ln.state.size());
+    for (size_t t = t0; t < t1; t += tile)
+      for (Lane& ln : lanes)
+        RunRows(ln.b.kernel, coef, ln.state.data(), ln.xs, t, nullptr, 0, std::min(tile, t1 - t), false);
   }
   // Forward through the right pad (kept: the backward pass starts there), then backward through it from
   // steady state at the last forward output (state only: its output is cut off).
@@ -94,19 +111,48 @@ void SosFiltFilt(const Sos& sos, const SignalRef& x, const SignalRef& y, PadType
     RunRows(ln.b.kernel, coef, ln.state.data(), rp, 0, nullptr, 0, padlen, true);
   }
 
-  // Phase 2, backward through x, last chunk first: recompute the chunk's forward output from its checkpoint
-  // (bit-identical to the first time), then filter it backwards into y.
-  std::vector<double> fwd(chunk * kMaxLanes), fstate;
-  for (size_t k = n_chunks; k-- > 0;) {
-    const size_t t0 = k * chunk, m = std::min(chunk, n - t0);
+  // Phase 2, backward through x, last interval first: recompute the interval's forward output from its
+  // checkpoint (bit-identical to the first time), then filter it backwards into y, tile by tile.
+  const size_t fwd_rows = std::min(interval, n);
+  const std::unique_ptr<double[]> fwd(new double[fwd_rows * total_lanes]);  // written before it is read
+  // Output to channel arrays (not adjacent rows): the backward pass writes the interval's rows into a buffer,
+  // which is then copied out in time order, so each channel array is written in long ascending runs (a
+  // backward walk scattering short runs to many arrays defeats the hardware prefetchers).
+  std::unique_ptr<char[]> out;
+  bool any_scatter = false;
+  for (const Lane& ln : lanes) any_scatter = any_scatter || !ln.ys.adjacent;
+  if (any_scatter) out.reset(new char[fwd_rows * total_lanes * SampleBytes(y.type)]);
+  const bool stream = n * y.channels.size() * SampleBytes(y.type) >= kStreamOutputBytes;
+  for (size_t i = 0, off = 0; i < lanes.size(); ++i) {
+    const int w = lanes[i].b.kernel.lanes;
+    lanes[i].fwd = RowsOf(fwd.get() + off, w);
+    if (!lanes[i].ys.adjacent) lanes[i].out = RowsOfTile(out.get() + off * SampleBytes(y.type), y.type, w);
+    off += fwd_rows * static_cast<size_t>(w);
+  }
+  for (size_t k = n_intervals; k-- > 0;) {
+    const size_t t0 = k * interval, t1 = std::min(t0 + interval, n);
     for (Lane& ln : lanes) {
-      const int w = ln.b.kernel.lanes;
-      const Plane fp = RowsOf(fwd.data(), w);
-      fstate.assign(ln.checkpoints.begin() + k * ln.state.size(), ln.checkpoints.begin() + (k + 1) * ln.state.size());
-      RunRows(ln.b.kernel, coef, fstate.data(), ln.xs, t0, &fp, 0, m, false);
-      if (padlen == 0 && k == n_chunks - 1) SteadyState(zi, fwd.data() + (m - 1) * w, w, ln.state.data());
-      RunRows(ln.b.kernel, coef, ln.state.data(), fp, 0, &ln.ys, t0, m, true);
+      const auto first = ln.checkpoints.begin() + static_cast<std::ptrdiff_t>(k * ln.state.size());
+      ln.fstate.assign(first, first + static_cast<std::ptrdiff_t>(ln.state.size()));
     }
+    for (size_t t = t0; t < t1; t += tile)
+      for (Lane& ln : lanes)
+        RunRows(ln.b.kernel, coef, ln.fstate.data(), ln.xs, t, &ln.fwd, t - t0, std::min(tile, t1 - t), false);
+    if (padlen == 0 && k == n_intervals - 1)
+      for (Lane& ln : lanes) {
+        const int w = ln.b.kernel.lanes;
+        SteadyState(zi, reinterpret_cast<const double*>(ln.fwd.lane[0]) + (t1 - t0 - 1) * w, w, ln.state.data());
+      }
+    for (size_t t = t1; t > t0;) {
+      const size_t m = std::min(tile, t - t0);
+      t -= m;
+      for (Lane& ln : lanes) {
+        if (ln.ys.adjacent) RunRows(ln.b.kernel, coef, ln.state.data(), ln.fwd, t - t0, &ln.ys, t, m, true);
+        else RunRows(ln.b.kernel, coef, ln.state.data(), ln.fwd, t - t0, &ln.out, t - t0, m, true);
+      }
+    }
+    for (Lane& ln : lanes)
+      if (!ln.ys.adjacent) ScatterRows(ln.out.lane[0], ln.b.kernel.lanes, ln.ys, t0, t1 - t0, stream);
   }
 }
 

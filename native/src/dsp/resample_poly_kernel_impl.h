@@ -16,7 +16,7 @@
 // of channels. acc holds N*V vectors; h[r] points at output r's weight for row t0.
 template <class Vec, int V, int N, typename TIn>
 RPL_RESAMPLE_TARGET void Accumulate(double* acc, const TIn* x, std::ptrdiff_t xs, int64_t t0, int64_t t1,
-                                    const double* const* h) {
+                                    const double* const* h, int64_t prefetch_rows = 0) {
   if (t1 <= t0) return;
   constexpr int L = Vec::kLanes;
   typename Vec::T a[N][V];
@@ -26,7 +26,14 @@ RPL_RESAMPLE_TARGET void Accumulate(double* acc, const TIn* x, std::ptrdiff_t xs
     for (int v = 0; v < V; ++v) a[r][v] = Vec::Load(acc + (r * V + v) * L);
   }
   const TIn* row = x + t0 * xs;
+  // Integer arithmetic: the prefetched row may lie past the end of the window (a prefetch never faults).
+  const std::uintptr_t pf_step = static_cast<std::uintptr_t>(xs) * sizeof(TIn);
+  std::uintptr_t pf = reinterpret_cast<std::uintptr_t>(row) + static_cast<std::uintptr_t>(prefetch_rows) * pf_step;
   for (int64_t t = 0; t < t1 - t0; ++t, row += xs) {
+    if (prefetch_rows > 0) {
+      __builtin_prefetch(reinterpret_cast<const void*>(pf));
+      pf += pf_step;
+    }
     typename Vec::T xv[V];
     for (int v = 0; v < V; ++v) xv[v] = Vec::Load(row + v * L);
     for (int r = 0; r < N; ++r) {
@@ -43,6 +50,10 @@ RPL_RESAMPLE_TARGET void Accumulate(double* acc, const TIn* x, std::ptrdiff_t xs
 template <class Vec, int V, typename TIn>
 RPL_RESAMPLE_TARGET void AccumulateN(int n, double* acc, const TIn* x, std::ptrdiff_t xs, int64_t t0, int64_t t1,
                                      const double* const* h) {
+  if (n == 8) {
+    // The middle phase, which streams the rows: prefetch the rows past this tile (the next tiles' new rows).
+    return Accumulate<Vec, V, 8>(acc, x, xs, t0, t1, h, (t1 - t0) / 2);
+  }
   switch (n) {
     case 1: return Accumulate<Vec, V, 1>(acc, x, xs, t0, t1, h);
     case 2: return Accumulate<Vec, V, 2>(acc, x, xs, t0, t1, h);

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
+#include "dsp/huge_pages.h"
+#include "dsp/sosfilt_tile.h"
 #include "simd/cpu_features.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -14,27 +17,48 @@ namespace rpl::dsp {
 namespace detail {
 
 namespace {
-constexpr size_t kTileRows = 256;  // 256 rows x 8 lanes x 8 bytes = 16 KiB: stays in L1
+constexpr size_t kTileRows = 128;  // 128 rows x 16 lanes x 8 bytes = 16 KiB: stays in L1
 
+// Channel pointers of plane rows starting at `row`; true when they are a full block of unit-stride arrays
+// (the AVX2 transposes' case).
 template <typename T>
-void Gather(const Plane& p, size_t row, size_t count, bool reverse, int lanes, double* tile) {
-  for (size_t i = 0; i < count; ++i) {
-    const size_t r = reverse ? row + count - 1 - i : row + i;
-    const std::ptrdiff_t off = static_cast<std::ptrdiff_t>(r) * p.stride;
-    double* t = tile + i * lanes;
-    for (int l = 0; l < p.w; ++l) t[l] = static_cast<double>(reinterpret_cast<const T*>(p.lane[l])[off]);
-    for (int l = p.w; l < lanes; ++l) t[l] = 0.0;  // dead lanes stay at rest: zero in, zero state, no NaN
-  }
+bool LanePointers(const Plane& p, size_t row, int lanes, T** ch) {
+  const std::ptrdiff_t off = static_cast<std::ptrdiff_t>(row) * p.stride;
+  for (int l = 0; l < p.w; ++l) ch[l] = reinterpret_cast<T*>(p.lane[l]) + off;
+  return p.w == lanes && p.stride == 1 && simd::Active() >= simd::Level::kAvx2;
 }
 
+// Rows [row, row + m) of p into rows[i*lanes + l], time order; dead lanes (l >= p.w) get zeros.
 template <typename T>
-void Scatter(const Plane& p, size_t row, size_t count, bool reverse, int lanes, const double* tile) {
-  for (size_t i = 0; i < count; ++i) {
-    const size_t r = reverse ? row + count - 1 - i : row + i;
-    const std::ptrdiff_t off = static_cast<std::ptrdiff_t>(r) * p.stride;
-    const double* t = tile + i * lanes;
-    for (int l = 0; l < p.w; ++l) reinterpret_cast<T*>(p.lane[l])[off] = static_cast<T>(t[l]);
+void Gather(const Plane& p, size_t row, size_t m, int lanes, T* rows) {
+  T* ch[kMaxLanes];
+  if (LanePointers(p, row, lanes, ch) && tile::FromChannelsAvx2(ch, lanes, m, rows)) return;
+  for (int l = 0; l < p.w; ++l)
+    for (size_t i = 0; i < m; ++i) rows[i * lanes + l] = ch[l][static_cast<std::ptrdiff_t>(i) * p.stride];
+  for (int l = p.w; l < lanes; ++l)  // dead lanes stay at rest: zero in, zero state, no NaN
+    for (size_t i = 0; i < m; ++i) rows[i * lanes + l] = T(0);
+}
+
+// rows[i*lanes + l] (time order) into rows [row, row + m) of p, live lanes only.
+template <typename T>
+void Scatter(const T* rows, int lanes, const Plane& p, size_t row, size_t m, bool stream = false) {
+  T* ch[kMaxLanes];
+  if (LanePointers(p, row, lanes, ch)) {
+    if constexpr (std::is_same_v<T, float>) {
+      if (tile::ToChannelsAvx2(rows, lanes, ch, m, stream)) return;
+    } else {
+      if (tile::ToChannelsAvx2(rows, lanes, ch, m)) return;
+    }
   }
+  for (int l = 0; l < p.w; ++l)
+    for (size_t i = 0; i < m; ++i) ch[l][static_cast<std::ptrdiff_t>(i) * p.stride] = rows[i * lanes + l];
+}
+
+// Where the kernel reads or writes rows [row, row + m) of an adjacent plane, in processing order.
+void* RowPointer(const Plane& p, size_t row, size_t m, bool reverse, std::ptrdiff_t* stride) {
+  const std::ptrdiff_t first = static_cast<std::ptrdiff_t>(reverse ? row + m - 1 : row);
+  *stride = reverse ? -p.stride : p.stride;
+  return p.lane[0] + first * p.stride * static_cast<std::ptrdiff_t>(SampleBytes(p.type));
 }
 }  // namespace
 
@@ -54,12 +78,16 @@ Plane PlaneOf(const SignalRef& s, size_t c0, int w, int lanes) {
 }
 
 Plane RowsOf(double* rows, int lanes) {
+  return RowsOfTile(reinterpret_cast<char*>(rows), SampleType::kFloat64, lanes);
+}
+
+Plane RowsOfTile(char* rows, SampleType type, int lanes) {
   Plane p;
-  p.type = SampleType::kFloat64;
+  p.type = type;
   p.w = lanes;
   p.stride = lanes;
   p.adjacent = true;
-  for (int l = 0; l < lanes; ++l) p.lane[l] = reinterpret_cast<char*>(rows + l);
+  for (int l = 0; l < lanes; ++l) p.lane[l] = rows + l * SampleBytes(type);
   return p;
 }
 
@@ -75,10 +103,16 @@ std::vector<Block> PlanBlocks(size_t n_channels) {
   size_t c = 0;
   // A lone channel gains nothing from SIMD lanes: the 1-lane kernel is 4-8x less work for it.
   if (n_channels == 1) return {{0, 1, ScalarKernel(1)}};
+  // AVX-512: full 16-channel blocks run two vectors per row (Avx512PairKernel), the rest as below.
   const CascadeKernel wide = level == simd::Level::kAvx512 ? Avx512Kernel()
                              : level == simd::Level::kAvx2 ? Avx2Kernel()
                                                            : ScalarKernel(4);
   const CascadeKernel narrow = level == simd::Level::kScalar ? ScalarKernel(4) : Avx2Kernel();
+  if (level == simd::Level::kAvx512) {
+    const CascadeKernel pair = Avx512PairKernel();
+    for (; n_channels - c >= static_cast<size_t>(pair.lanes); c += static_cast<size_t>(pair.lanes))
+      blocks.push_back({c, pair.lanes, pair});
+  }
   while (c < n_channels) {
     const size_t left = n_channels - c;
     CascadeKernel k = left >= static_cast<size_t>(wide.lanes) ? wide : left == 1 ? ScalarKernel(1)
@@ -96,9 +130,9 @@ std::vector<double> FlatCoefficients(const Sos& sos) {
   return c;
 }
 
-size_t ChunkRows(size_t n_channels, SampleType type) {
+size_t TileRows(size_t n_channels, SampleType type) {
   const size_t row_bytes = n_channels * SampleBytes(type);
-  return std::clamp<size_t>((size_t{256} << 10) / row_bytes, kTileRows, 4096);
+  return std::clamp<size_t>((size_t{16} << 10) / row_bytes, 16, 1024);
 }
 
 void RunRows(const CascadeKernel& k, const std::vector<double>& coef, double* state, const Plane& src,
@@ -106,39 +140,46 @@ void RunRows(const CascadeKernel& k, const std::vector<double>& coef, double* st
   if (count == 0) return;
   CascadeCall call{coef.data(), static_cast<int>(coef.size() / 5), state, nullptr, src.type, 0,
                    nullptr, SampleType::kFloat64, 0, count};
+  if (dst != nullptr) call.out_type = dst->type;
   if (src.adjacent && (dst == nullptr || dst->adjacent)) {
     // Direct: the kernel walks the caller's rows (backwards through a negative stride).
-    const std::ptrdiff_t dir = reverse ? -1 : 1;
-    const std::ptrdiff_t last = reverse ? static_cast<std::ptrdiff_t>(count) - 1 : 0;
-    call.in = src.lane[0] + (static_cast<std::ptrdiff_t>(src_begin) + last) * src.stride *
-                                static_cast<std::ptrdiff_t>(SampleBytes(src.type));
-    call.in_stride = dir * src.stride;
-    if (dst != nullptr) {
-      call.out = dst->lane[0] + (static_cast<std::ptrdiff_t>(dst_begin) + last) * dst->stride *
-                                    static_cast<std::ptrdiff_t>(SampleBytes(dst->type));
-      call.out_type = dst->type;
-      call.out_stride = dir * dst->stride;
-    }
+    call.in = RowPointer(src, src_begin, count, reverse, &call.in_stride);
+    if (dst != nullptr) call.out = RowPointer(*dst, dst_begin, count, reverse, &call.out_stride);
     k.run(call);
     return;
   }
-  // Tiled: gather rows (in processing order) into doubles, filter in place, scatter back.
-  double tile[kTileRows * kMaxLanes];
-  call.in = tile;
-  call.in_type = SampleType::kFloat64;
-  call.in_stride = k.lanes;
-  if (dst != nullptr) call.out = tile, call.out_stride = k.lanes;
+  // Tiled: a side that is not adjacent goes through a [rows][lanes] tile in time order, which the kernel
+  // walks like the caller's rows; the other side stays direct.
+  alignas(64) char in_tile[kTileRows * kMaxLanes * sizeof(double)];
+  alignas(64) char out_tile[kTileRows * kMaxLanes * sizeof(double)];
+  const Plane in_rows = RowsOfTile(in_tile, src.type, k.lanes);
+  const Plane out_rows = dst != nullptr ? RowsOfTile(out_tile, dst->type, k.lanes) : Plane{};
   for (size_t done = 0; done < count; done += kTileRows) {
     const size_t m = std::min(kTileRows, count - done);
-    const size_t off = reverse ? count - done - m : done;  // first row of this tile, relative
-    if (src.type == SampleType::kFloat32) Gather<float>(src, src_begin + off, m, reverse, k.lanes, tile);
-    else Gather<double>(src, src_begin + off, m, reverse, k.lanes, tile);
+    const size_t off = reverse ? count - done - m : done;  // first row of this tile, relative, time order
     call.n = m;
+    if (src.adjacent) {
+      call.in = RowPointer(src, src_begin + off, m, reverse, &call.in_stride);
+    } else {
+      if (src.type == SampleType::kFloat32) Gather(src, src_begin + off, m, k.lanes, reinterpret_cast<float*>(in_tile));
+      else Gather(src, src_begin + off, m, k.lanes, reinterpret_cast<double*>(in_tile));
+      call.in = RowPointer(in_rows, 0, m, reverse, &call.in_stride);
+    }
+    if (dst != nullptr) {
+      if (dst->adjacent) call.out = RowPointer(*dst, dst_begin + off, m, reverse, &call.out_stride);
+      else call.out = RowPointer(out_rows, 0, m, reverse, &call.out_stride);
+    }
     k.run(call);
-    if (dst == nullptr) continue;
-    if (dst->type == SampleType::kFloat32) Scatter<float>(*dst, dst_begin + off, m, reverse, k.lanes, tile);
-    else Scatter<double>(*dst, dst_begin + off, m, reverse, k.lanes, tile);
+    if (dst == nullptr || dst->adjacent) continue;
+    ScatterRows(out_tile, k.lanes, *dst, dst_begin + off, m, false);
   }
+}
+
+void ScatterRows(const char* rows, int lanes, const Plane& dst, size_t dst_begin, size_t count, bool stream) {
+  if (dst.type == SampleType::kFloat32)
+    Scatter(reinterpret_cast<const float*>(rows), lanes, dst, dst_begin, count, stream);
+  else
+    Scatter(reinterpret_cast<const double*>(rows), lanes, dst, dst_begin, count);
 }
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -156,11 +197,23 @@ void CheckSameShape(const SignalRef& x, const SignalRef& y, const char* what) {
                                 std::to_string(y.channels.size()) + " x " + std::to_string(y.n_samples));
 }
 
+void AdviseOutput(const SignalRef& y) {
+  const size_t bytes = SampleBytes(y.type);
+  if (y.channels.empty() || y.n_samples == 0) return;
+  if (y.stride == 1) {
+    for (void* c : y.channels) AdviseHugePages(c, y.n_samples * bytes);
+  } else {  // interleaved: one array from channel 0's first sample
+    const size_t span = (y.n_samples - 1) * static_cast<size_t>(y.stride) + y.channels.size();
+    AdviseHugePages(y.channels[0], span * bytes);
+  }
+}
+
 }  // namespace detail
 
 void SosFilt(const Sos& sos, const SignalRef& x, const SignalRef& y, double* zi) {
   using namespace detail;
   CheckSameShape(x, y, "sosfilt");
+  AdviseOutput(y);
   const FlushDenormals ftz;
   const std::vector<double> coef = FlatCoefficients(sos);
   const size_t nsec = sos.size(), nch = x.channels.size(), n = x.n_samples;
@@ -174,19 +227,22 @@ void SosFilt(const Sos& sos, const SignalRef& x, const SignalRef& y, double* zi)
       for (size_t j = 0; j < nsec * 2; ++j)
         for (int l = 0; l < b.w; ++l) state[i][j * lanes + l] = zi[j * nch + b.c0 + l];
   }
-  const size_t chunk = ChunkRows(nch, x.type);
-  for (size_t t0 = 0; t0 < n; t0 += chunk) {
-    const size_t m = std::min(chunk, n - t0);
-    for (size_t i = 0; i < blocks.size(); ++i) {
-      const Block& b = blocks[i];
-      const Plane xs = PlaneOf(x, b.c0, b.w, b.kernel.lanes), ys = PlaneOf(y, b.c0, b.w, b.kernel.lanes);
-      RunRows(b.kernel, coef, state[i].data(), xs, t0, &ys, t0, m, false);
-    }
+  std::vector<Plane> xs, ys;
+  for (const Block& b : blocks) {
+    xs.push_back(PlaneOf(x, b.c0, b.w, b.kernel.lanes));
+    ys.push_back(PlaneOf(y, b.c0, b.w, b.kernel.lanes));
+  }
+  const size_t tile = TileRows(nch, x.type);
+  for (size_t t0 = 0; t0 < n; t0 += tile) {
+    const size_t m = std::min(tile, n - t0);
+    for (size_t i = 0; i < blocks.size(); ++i)
+      RunRows(blocks[i].kernel, coef, state[i].data(), xs[i], t0, &ys[i], t0, m, false);
   }
   if (zi != nullptr)
     for (size_t i = 0; i < blocks.size(); ++i)
       for (size_t j = 0; j < nsec * 2; ++j)
-        for (int l = 0; l < blocks[i].w; ++l) zi[j * nch + blocks[i].c0 + l] = state[i][j * blocks[i].kernel.lanes + l];
+        for (int l = 0; l < blocks[i].w; ++l)
+          zi[j * nch + blocks[i].c0 + l] = state[i][j * blocks[i].kernel.lanes + l];
 }
 
 }  // namespace rpl::dsp

@@ -46,6 +46,8 @@ struct Plane {
 Plane PlaneOf(const SignalRef& s, size_t c0, int w, int lanes);
 // A [rows][lanes] double buffer (every lane present).
 Plane RowsOf(double* rows, int lanes);
+// The same for a buffer of any sample type.
+Plane RowsOfTile(char* rows, SampleType type, int lanes);
 
 double ValueAt(const Plane& p, int lane, size_t row);
 
@@ -57,9 +59,11 @@ struct Block {
 // Splits n_channels into blocks for the SIMD level now active (rpl::simd::Active()).
 std::vector<Block> PlanBlocks(size_t n_channels);
 
-// Rows per time chunk: all blocks of a call walk the signal chunk by chunk, so a chunk of interleaved rows
-// (<= 256 KiB) is fetched from memory once and shared by every block from cache.
-size_t ChunkRows(size_t n_channels, SampleType type);
+// Rows per time tile: all blocks of a call walk the signal one tile at a time, so a tile of rows (about
+// 16 KiB, L1-sized) is fetched from memory once, in address order, and shared by every block from cache.
+// Wide rows (many interleaved channels) get short tiles: a block that walked a long run of 512-byte rows
+// alone would touch one cache line per row, a pattern the hardware prefetchers do not follow.
+size_t TileRows(size_t n_channels, SampleType type);
 
 std::vector<double> FlatCoefficients(const Sos& sos);  // [nsec][5]: b0 b1 b2 a1 a2
 
@@ -67,6 +71,13 @@ std::vector<double> FlatCoefficients(const Sos& sos);  // [nsec][5]: b0 b1 b2 a1
 // written to dst row dst_begin + (same offset) (dst nullptr: state only). `state` is [nsec][2][kernel.lanes].
 void RunRows(const CascadeKernel& k, const std::vector<double>& coef, double* state, const Plane& src,
              size_t src_begin, const Plane* dst, size_t dst_begin, size_t count, bool reverse);
+
+// Copies `count` rows of a [rows][lanes] buffer of dst's sample type (RowsOfTile) to rows dst_begin.. of dst.
+// `stream`: dst is large and not read again soon, so long runs may bypass the cache.
+void ScatterRows(const char* rows, int lanes, const Plane& dst, size_t dst_begin, size_t count, bool stream);
+
+// Outputs at least this large are written with streaming stores where the layout allows it.
+inline constexpr size_t kStreamOutputBytes = size_t{32} << 20;
 
 // Sets flush-to-zero and denormals-are-zero for the current thread while alive, restoring the caller's mode.
 // An IIR tail decaying through subnormal numbers (|v| < 2.2e-308, e.g. after a signal goes flat) would
@@ -83,6 +94,9 @@ class FlushDenormals {
 };
 
 void CheckSameShape(const SignalRef& x, const SignalRef& y, const char* what);
+
+// AdviseHugePages (huge_pages.h) on every array of an output signal.
+void AdviseOutput(const SignalRef& y);
 
 }  // namespace detail
 }  // namespace rpl::dsp

@@ -41,7 +41,24 @@ struct Avx512V {
   static Reg Mul(Reg a, Reg b) { return _mm512_mul_pd(a, b); }
 };
 
+// Two vectors side by side (lanes 0-7 and 8-15): each operation acts on both, independently.
+struct Avx512PairV {
+  static constexpr int kLanes = 16;
+  struct Reg {
+    __m512d lo, hi;
+  };
+  static Reg Set1(double a) { return {_mm512_set1_pd(a), _mm512_set1_pd(a)}; }
+  template <typename T>
+  static Reg Load(const T* p) { return {Avx512V::Load(p), Avx512V::Load(p + 8)}; }
+  template <typename T>
+  static void Store(T* p, Reg x) { Avx512V::Store(p, x.lo), Avx512V::Store(p + 8, x.hi); }
+  static Reg Add(Reg a, Reg b) { return {_mm512_add_pd(a.lo, b.lo), _mm512_add_pd(a.hi, b.hi)}; }
+  static Reg Sub(Reg a, Reg b) { return {_mm512_sub_pd(a.lo, b.lo), _mm512_sub_pd(a.hi, b.hi)}; }
+  static Reg Mul(Reg a, Reg b) { return {_mm512_mul_pd(a.lo, b.lo), _mm512_mul_pd(a.hi, b.hi)}; }
+};
+
 void RunAvx512(const CascadeCall& c) { cascade::Run<Avx512V>(c); }
+void RunAvx512Pair(const CascadeCall& c) { cascade::Run<Avx512PairV>(c); }
 
 }  // namespace
 }  // namespace rpl::dsp
@@ -54,6 +71,7 @@ void RunAvx512(const CascadeCall& c) { cascade::Run<Avx512V>(c); }
 
 namespace rpl::dsp {
 CascadeKernel Avx512Kernel() { return {8, &RunAvx512}; }
+CascadeKernel Avx512PairKernel() { return {16, &RunAvx512Pair}; }
 }  // namespace rpl::dsp
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -63,5 +81,6 @@ CascadeKernel Avx512Kernel() { return {8, &RunAvx512}; }
 #else
 namespace rpl::dsp {
 CascadeKernel Avx512Kernel() { return ScalarKernel(4); }
+CascadeKernel Avx512PairKernel() { return ScalarKernel(4); }
 }  // namespace rpl::dsp
 #endif

@@ -7,11 +7,13 @@
 //
 // V provides: kLanes, Reg, Set1(double), Load(const float*/const double*), Store(float*/double*, Reg),
 // Add, Sub, Mul. Fixed section counts keep coefficients and state in registers; NSEC == 0 reads them from
-// memory for any count. Both variants perform the same operations in the same order (bit-identical).
+// memory for any count. Every variant (section count, coefficient Form, lane type) performs, per lane, the
+// operations of scipy's loop in the same order, so all give the same bits.
 #ifndef RPLPIPE_DSP_SOSFILT_CASCADE_H_
 #define RPLPIPE_DSP_SOSFILT_CASCADE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 
 #include "dsp/sosfilt_kernel.h"
@@ -20,7 +22,60 @@ namespace rpl::dsp::cascade {
 
 struct NoOut {};  // Out type of a state-only pass
 
-template <class V, typename In, typename Out, int NSEC>
+// Coefficient forms with their own compile-time kernels. A multiply by exactly 1.0 returns its operand
+// unchanged (also -0, infinities and NaN), and b2*x is b0*x when b2 == b0, so skipping those multiplies or
+// reusing the product changes no bit. Butterworth designs (zpk2sos) are [k, b1, k] followed by [1, b1', 1]
+// sections: 29 instead of 36 vector operations per row for PyHipp's 4 sections.
+enum class Form : int {
+  kGeneral = 0,     // every coefficient multiplied
+  kUnitTail = 1,    // sections 1.. have b0 == b2 == 1
+  kSymUnitTail = 2  // and section 0 has b2 == b0
+};
+
+inline Form FormOf(const double* coef, int nsec) {
+  bool unit_tail = true;
+  for (int s = 1; s < nsec; ++s) unit_tail = unit_tail && coef[5 * s] == 1.0 && coef[5 * s + 2] == 1.0;
+  if (!unit_tail) return Form::kGeneral;
+  return coef[0] == coef[2] ? Form::kSymUnitTail : Form::kUnitTail;
+}
+
+// One section, scipy's order: y = b0*x + z0; z0 = (b1*x - a1*y) + z1; z1 = b2*x - a2*y.
+// kUnit: b0 == b2 == 1 (no multiply); kSym: b2 == b0 (one multiply for both).
+template <class V, bool kUnit, bool kSym>
+inline typename V::Reg Section(typename V::Reg x, typename V::Reg b0, typename V::Reg b1, typename V::Reg b2,
+                               typename V::Reg a1, typename V::Reg a2, typename V::Reg& z0,
+                               typename V::Reg& z1) {
+  using R = typename V::Reg;
+  R b0x;
+  if constexpr (kUnit) b0x = x;
+  else b0x = V::Mul(b0, x);
+  const R y = V::Add(b0x, z0);
+  z0 = V::Add(V::Sub(V::Mul(b1, x), V::Mul(a1, y)), z1);
+  R b2x;
+  if constexpr (kUnit) b2x = x;
+  else if constexpr (kSym) b2x = b0x;
+  else b2x = V::Mul(b2, x);
+  z1 = V::Sub(b2x, V::Mul(a2, y));
+  return y;
+}
+
+// Input rows are requested this many rows ahead. A kernel call walks its lanes' part of each row, a strided
+// walk through a large signal that the hardware prefetchers alone leave waiting on memory most of the time
+// (sosfilt of 16 interleaved float32 channels ran 1.6x faster with it).
+inline constexpr std::ptrdiff_t kPrefetchRows = 32;
+
+template <typename T>
+inline void Prefetch(const T* base, std::ptrdiff_t offset) {
+#if defined(__GNUC__)
+  // Address arithmetic in integers: the row may lie past either end of the signal (a prefetch never faults).
+  __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(base) +
+                                                   static_cast<std::uintptr_t>(offset) * sizeof(T)));
+#else
+  (void)base, (void)offset;
+#endif
+}
+
+template <class V, typename In, typename Out, int NSEC, Form F>
 void Rows(const CascadeCall& c) {
   using R = typename V::Reg;
   constexpr int W = V::kLanes;
@@ -28,6 +83,10 @@ void Rows(const CascadeCall& c) {
   [[maybe_unused]] Out* out = static_cast<Out*>(c.out);
   const std::ptrdiff_t is = c.in_stride;
   [[maybe_unused]] const std::ptrdiff_t os = c.out_stride;
+  const size_t n = c.n;
+  // Offsets rather than moving pointers: a backwards walk never forms an address before its first row.
+  std::ptrdiff_t io = 0;
+  [[maybe_unused]] std::ptrdiff_t oo = 0;
   if constexpr (NSEC > 0) {
     R b0[NSEC], b1[NSEC], b2[NSEC], a1[NSEC], a2[NSEC], z0[NSEC], z1[NSEC];
     for (int s = 0; s < NSEC; ++s) {
@@ -36,60 +95,79 @@ void Rows(const CascadeCall& c) {
       a1[s] = V::Set1(q[3]), a2[s] = V::Set1(q[4]);
       z0[s] = V::Load(c.state + (2 * s) * W), z1[s] = V::Load(c.state + (2 * s + 1) * W);
     }
-    for (size_t r = 0; r < c.n; ++r) {
-      const std::ptrdiff_t ri = static_cast<std::ptrdiff_t>(r);
-      R x = V::Load(in + ri * is);
+    for (size_t r = 0; r < n; ++r) {
+      Prefetch(in, io + kPrefetchRows * is);
+      R x = V::Load(in + io);
+      io += is;
       for (int s = 0; s < NSEC; ++s) {
-        R y = V::Add(V::Mul(b0[s], x), z0[s]);
-        z0[s] = V::Add(V::Sub(V::Mul(b1[s], x), V::Mul(a1[s], y)), z1[s]);
-        z1[s] = V::Sub(V::Mul(b2[s], x), V::Mul(a2[s], y));
-        x = y;
+        if (s == 0) x = Section<V, false, F == Form::kSymUnitTail>(x, b0[s], b1[s], b2[s], a1[s], a2[s], z0[s], z1[s]);
+        else x = Section<V, F != Form::kGeneral, false>(x, b0[s], b1[s], b2[s], a1[s], a2[s], z0[s], z1[s]);
       }
-      if constexpr (!std::is_same_v<Out, NoOut>) V::Store(out + ri * os, x);
+      if constexpr (!std::is_same_v<Out, NoOut>) {
+        V::Store(out + oo, x);
+        oo += os;
+      }
     }
     for (int s = 0; s < NSEC; ++s) {
       V::Store(c.state + (2 * s) * W, z0[s]);
       V::Store(c.state + (2 * s + 1) * W, z1[s]);
     }
   } else {
-    for (size_t r = 0; r < c.n; ++r) {
-      const std::ptrdiff_t ri = static_cast<std::ptrdiff_t>(r);
-      R x = V::Load(in + ri * is);
+    for (size_t r = 0; r < n; ++r) {
+      Prefetch(in, io + kPrefetchRows * is);
+      R x = V::Load(in + io);
+      io += is;
       for (int s = 0; s < c.nsec; ++s) {
         const double* q = c.coef + 5 * s;
         double* st = c.state + 2 * s * W;
         R z0 = V::Load(st), z1 = V::Load(st + W);
-        R y = V::Add(V::Mul(V::Set1(q[0]), x), z0);
-        z0 = V::Add(V::Sub(V::Mul(V::Set1(q[1]), x), V::Mul(V::Set1(q[3]), y)), z1);
-        z1 = V::Sub(V::Mul(V::Set1(q[2]), x), V::Mul(V::Set1(q[4]), y));
+        x = Section<V, false, false>(x, V::Set1(q[0]), V::Set1(q[1]), V::Set1(q[2]), V::Set1(q[3]),
+                                     V::Set1(q[4]), z0, z1);
         V::Store(st, z0);
         V::Store(st + W, z1);
-        x = y;
       }
-      if constexpr (!std::is_same_v<Out, NoOut>) V::Store(out + ri * os, x);
+      if constexpr (!std::is_same_v<Out, NoOut>) {
+        V::Store(out + oo, x);
+        oo += os;
+      }
+    }
+  }
+}
+
+template <class V, typename In, typename Out, int NSEC>
+CascadeFn ByForm(Form f) {
+  if constexpr (NSEC <= 1) {
+    return f == Form::kGeneral || f == Form::kUnitTail ? &Rows<V, In, Out, NSEC, Form::kGeneral>
+                                                        : &Rows<V, In, Out, NSEC, Form::kSymUnitTail>;
+  } else {
+    switch (f) {
+      case Form::kSymUnitTail: return &Rows<V, In, Out, NSEC, Form::kSymUnitTail>;
+      case Form::kUnitTail: return &Rows<V, In, Out, NSEC, Form::kUnitTail>;
+      default: return &Rows<V, In, Out, NSEC, Form::kGeneral>;
     }
   }
 }
 
 template <class V, typename In, typename Out>
-CascadeFn BySections(int nsec) {
+CascadeFn BySections(int nsec, Form f) {
   switch (nsec) {
-    case 1: return &Rows<V, In, Out, 1>;
-    case 2: return &Rows<V, In, Out, 2>;
-    case 3: return &Rows<V, In, Out, 3>;
-    case 4: return &Rows<V, In, Out, 4>;
-    case 5: return &Rows<V, In, Out, 5>;
-    case 6: return &Rows<V, In, Out, 6>;
-    case 8: return &Rows<V, In, Out, 8>;
-    default: return &Rows<V, In, Out, 0>;
+    case 1: return ByForm<V, In, Out, 1>(f);
+    case 2: return ByForm<V, In, Out, 2>(f);
+    case 3: return ByForm<V, In, Out, 3>(f);
+    case 4: return ByForm<V, In, Out, 4>(f);
+    case 5: return ByForm<V, In, Out, 5>(f);
+    case 6: return ByForm<V, In, Out, 6>(f);
+    case 8: return ByForm<V, In, Out, 8>(f);
+    default: return &Rows<V, In, Out, 0, Form::kGeneral>;
   }
 }
 
 template <class V, typename In>
 CascadeFn ByOut(const CascadeCall& c) {
-  if (c.out == nullptr) return BySections<V, In, NoOut>(c.nsec);
-  if (c.out_type == SampleType::kFloat32) return BySections<V, In, float>(c.nsec);
-  return BySections<V, In, double>(c.nsec);
+  const Form f = FormOf(c.coef, c.nsec);
+  if (c.out == nullptr) return BySections<V, In, NoOut>(c.nsec, f);
+  if (c.out_type == SampleType::kFloat32) return BySections<V, In, float>(c.nsec, f);
+  return BySections<V, In, double>(c.nsec, f);
 }
 
 // The entry point each kernel file exports (through a function pointer in its CascadeKernel).

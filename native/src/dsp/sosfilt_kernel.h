@@ -15,6 +15,7 @@
 #define RPLPIPE_DSP_SOSFILT_KERNEL_H_
 
 #include <cstddef>
+#include <cstdint>  // before the kernels' target regions (sosfilt_cascade.h)
 
 namespace rpl::dsp {
 
@@ -44,7 +45,7 @@ struct CascadeKernel {
   CascadeFn run;
 };
 
-inline constexpr int kMaxLanes = 8;
+inline constexpr int kMaxLanes = 16;
 
 // Portable C++ (any CPU): 1 lane (a single channel) or 4 lanes.
 CascadeKernel ScalarKernel(int lanes);
@@ -52,6 +53,10 @@ CascadeKernel ScalarKernel(int lanes);
 CascadeKernel Avx2Kernel();
 // 8 lanes of __m512d. Only call when rpl::simd::Active() == kAvx512.
 CascadeKernel Avx512Kernel();
+// 16 lanes: two __m512d per row, so every row carries two independent recursions. One 8-lane recursion is
+// bound by its latency (about 16 cycles per row through z0: add, multiply, subtract, add), not by the
+// arithmetic units; the pair keeps them busy. Same operations per lane. Only when Active() == kAvx512.
+CascadeKernel Avx512PairKernel();
 
 }  // namespace rpl::dsp
 

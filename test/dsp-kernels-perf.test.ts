@@ -1,0 +1,192 @@
+/**
+ * The fast paths of the SOS kernels (native/src/dsp/sosfilt*, filtfilt.cc) and the resampler: bit-exactness of
+ * the coefficient-specialised cascades against a plain JavaScript port of scipy's loop, and equality of every
+ * channel layout the drivers plan (16-lane AVX-512 pairs, 8/4/1-lane blocks, partial blocks, row tiles,
+ * checkpoint intervals, buffered and streaming channel-array outputs) with each channel filtered alone.
+ * Ends with an informative speed print (no assertion: machines differ).
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { butter, sosfiltZi } from "../src/dsp/butter.js";
+import * as F from "../src/dsp/filter.js";
+import { resamplePoly, resamplePolyInterleaved, resampledLength } from "../src/dsp/resample.js";
+import { setSimdLevel, simdInfo } from "../src/simd.js";
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0) / 2 ** 32);
+}
+function noise(n: number, seed: number): Float64Array {
+  const r = rng(seed), x = new Float64Array(n);
+  for (let i = 0; i < n; i++) x[i] = Math.sqrt(-2 * Math.log(r() + 1e-300)) * Math.cos(2 * Math.PI * r()) + Math.sin(i * (seed % 7 + 1) * 0.003);
+  return x;
+}
+function interleave(chs: ArrayLike<number>[], Ctor: Float32ArrayConstructor | Float64ArrayConstructor = Float64Array) {
+  const n = chs[0]!.length, k = chs.length, x = new Ctor(n * k);
+  chs.forEach((c, j) => { for (let t = 0; t < n; t++) x[t * k + j] = c[t]!; });
+  return x;
+}
+function channelOf<T extends Float32Array | Float64Array>(x: T, k: number, c: number): T {
+  const y = new (x.constructor as { new (n: number): T })(x.length / k);
+  for (let t = 0; t < y.length; t++) y[t] = x[t * k + c]!;
+  return y;
+}
+/** Index of the first element whose bits differ (NaN never occurs here), or -1. */
+function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
+
+// scipy's _sosfilt loop in plain doubles (JavaScript never fuses a multiply and an add).
+function sosfiltRef(sos: Float64Array, x: ArrayLike<number>, zi: Float64Array): Float64Array {
+  const nsec = sos.length / 6, z = Float64Array.from(zi), y = new Float64Array(x.length);
+  for (let t = 0; t < x.length; t++) {
+    let v = x[t]!;
+    for (let s = 0; s < nsec; s++) {
+      const q = 6 * s;
+      const w = sos[q]! * v + z[2 * s]!;
+      z[2 * s] = sos[q + 1]! * v - sos[q + 4]! * w + z[2 * s + 1]!;
+      z[2 * s + 1] = sos[q + 2]! * v - sos[q + 5]! * w;
+      v = w;
+    }
+    y[t] = v;
+  }
+  zi.set(z);
+  return y;
+}
+// scipy.signal.sosfiltfilt(sos, x, padtype="odd", padlen) on float64 data.
+function sosfiltfiltRef(sos: Float64Array, x: Float64Array, padlen: number): Float64Array {
+  const n = x.length, zi = sosfiltZi(sos), ext = new Float64Array(n + 2 * padlen);
+  for (let i = 0; i < padlen; i++) {
+    ext[i] = 2 * x[0]! - x[padlen - i]!;
+    ext[n + padlen + i] = 2 * x[n - 1]! - x[n - 2 - i]!;
+  }
+  ext.set(x, padlen);
+  const f = sosfiltRef(sos, ext, zi.map((v) => v * ext[0]!));
+  const g = sosfiltRef(sos, f.slice().reverse(), zi.map((v) => v * f[f.length - 1]!));
+  return g.reverse().slice(padlen, padlen + n);
+}
+
+const filters = {
+  hp30k: butter(4, [500, 7500], { fs: 30000 }), // PyHipp: [k, 2k, k] then [1, b1, 1] sections
+  lfp1k: butter(4, [1, 150], { fs: 1000 }),
+  hp3: butter(3, 300, { btype: "highpass", fs: 30000 }), // first-order first section, unit tail
+  bs2: butter(2, [58, 62], { btype: "bandstop", fs: 30000 }),
+  bp7: butter(7, [300, 6000], { fs: 30000 }), // a [1, 0, -1] section: the general kernel
+  lp5: butter(10, 250, { fs: 30000 }), // 5 sections
+  bp12: butter(12, [300, 3000], { fs: 30000 }), // 12 sections: the run-time section count
+};
+type FilterName = keyof typeof filters;
+
+const levels = (["scalar", "avx2", "avx512"] as const).filter((l, i) => i <= ["scalar", "avx2", "avx512"].indexOf(simdInfo().detected));
+afterAll(() => { setSimdLevel("auto"); });
+
+describe("specialised cascades equal scipy's loop bit for bit", () => {
+  it.each(levels)("%s: sosfilt with zi, 1/16/17 channels, every coefficient form and section count", (level) => {
+    setSimdLevel(level);
+    for (const name of Object.keys(filters) as FilterName[]) {
+      const sos = filters[name], nsec = sos.length / 6;
+      for (const nch of [1, 16, 17]) {
+        const chs = Array.from({ length: nch }, (_, c) => noise(3001, 40 + c));
+        const zi = Float64Array.from({ length: nsec * 2 * nch }, (_, i) => ((i * 37) % 11) / 7 - 0.6);
+        const zf = zi.slice();
+        const y = F.sosfiltInterleaved(sos, interleave(chs), nch, { zi: zf });
+        for (let c = 0; c < nch; c++) {
+          const z = Float64Array.from({ length: nsec * 2 }, (_, j) => zi[j * nch + c]!);
+          const ref = sosfiltRef(sos, chs[c]!, z);
+          expect(firstDiff(channelOf(y, nch, c), ref), `${name} ${nch} ch, channel ${c}`).toBe(-1);
+          expect(firstDiff(Float64Array.from({ length: nsec * 2 }, (_, j) => zf[j * nch + c]!), z), `${name} zf`).toBe(-1);
+        }
+      }
+    }
+    setSimdLevel("auto");
+  });
+
+  it("sosfiltfilt (odd pad) equals the reference for every form, across many checkpoint intervals", () => {
+    for (const name of Object.keys(filters) as FilterName[]) {
+      const x = noise(150_000, 3), sos = filters[name];
+      expect(firstDiff(F.sosfiltfilt(sos, x, { padlen: 24 }), sosfiltfiltRef(sos, x, 24)), name).toBe(-1);
+    }
+  });
+});
+
+describe("every channel layout equals each channel filtered alone", () => {
+  // 33 channels = two 16-lane pairs + a lone channel; 24 = pair + 8; 13 = 8 + 5 (partial 8-lane block);
+  // 9000 rows span several checkpoint intervals and hundreds of row tiles for the wide layouts.
+  const counts = [2, 5, 13, 16, 24, 33];
+  const n = 9000;
+  const chsOf = (nch: number) => Array.from({ length: nch }, (_, c) => noise(n, 300 + c));
+  const alone = new Map<number, Float64Array[]>();
+  for (const nch of counts) alone.set(nch, chsOf(nch).map((c) => F.sosfiltfilt(filters.hp30k, c)));
+
+  it.each(levels)("%s: interleaved, channel arrays in and out, float32 and float64", (level) => {
+    setSimdLevel(level);
+    for (const nch of counts) {
+      const chs = chsOf(nch), ref = alone.get(nch)!, x = interleave(chs);
+      const inter = F.sosfiltfiltInterleaved(filters.hp30k, x, nch);
+      const split = F.sosfiltfiltInterleaved(filters.hp30k, x, nch, {}, chs.map(() => new Float64Array(n)));
+      const byCh = F.sosfiltfiltChannels(filters.hp30k, chs);
+      for (let c = 0; c < nch; c++) {
+        expect(firstDiff(channelOf(inter, nch, c), ref[c]!), `${nch} ch interleaved, channel ${c}`).toBe(-1);
+        expect(firstDiff(split[c]!, ref[c]!), `${nch} ch to channel arrays, channel ${c}`).toBe(-1);
+        expect(firstDiff(byCh[c]!, ref[c]!), `${nch} ch channel arrays, channel ${c}`).toBe(-1);
+      }
+      const x32 = interleave(chs, Float32Array);
+      const ref32 = chs.map((c) => F.sosfiltfilt(filters.hp30k, Float32Array.from(c)));
+      const inter32 = F.sosfiltfiltInterleaved(filters.hp30k, x32, nch);
+      const split32 = F.sosfiltfiltInterleaved(filters.hp30k, x32, nch, {}, chs.map(() => new Float32Array(n)));
+      for (let c = 0; c < nch; c++) {
+        expect(firstDiff(channelOf(inter32, nch, c), ref32[c]!), `${nch} ch f32 interleaved, channel ${c}`).toBe(-1);
+        expect(firstDiff(split32[c]!, ref32[c]!), `${nch} ch f32 to channel arrays, channel ${c}`).toBe(-1);
+      }
+    }
+    setSimdLevel("auto");
+  });
+
+  it("sosfilt: 33 interleaved channels equal each channel alone; in place too", () => {
+    const chs = chsOf(33), x = interleave(chs);
+    const y = F.sosfiltInterleaved(filters.bp12, x, 33);
+    chs.forEach((c, i) => expect(firstDiff(channelOf(y, 33, i), F.sosfilt(filters.bp12, c)), `channel ${i}`).toBe(-1));
+    F.sosfiltInterleaved(filters.bp12, x, 33, {}, x);
+    expect(firstDiff(x, y)).toBe(-1);
+  });
+
+  it("large channel-array outputs (streaming stores past 32 MiB) equal the interleaved result", () => {
+    for (const nch of [16, 24]) {
+      const rows = nch === 16 ? 600_000 : 400_000; // 38 MB of float32 output
+      const x = new Float32Array(rows * nch);
+      for (let i = 0; i < x.length; i++) x[i] = ((i * 7919) % 2001) - 1000 + 300 * Math.sin(i * 1e-4);
+      const inter = F.sosfiltfiltInterleaved(filters.hp30k, x, nch);
+      const outs = Array.from({ length: nch }, () => new Float32Array(rows));
+      F.sosfiltfiltInterleaved(filters.hp30k, x, nch, {}, outs);
+      for (let c = 0; c < nch; c++) expect(firstDiff(outs[c]!, channelOf(inter, nch, c)), `${nch} ch, channel ${c}`).toBe(-1);
+    }
+  });
+});
+
+describe("speed (informative)", () => {
+  it("16 interleaved float32 channels, 10 s at 30 kHz: sosfilt, sosfiltfilt, resample 30k -> 1k", () => {
+    const nch = 16, n = 300_000;
+    const x = new Float32Array(n * nch);
+    for (let i = 0; i < x.length; i++) x[i] = ((i * 7919) % 2001) - 1000;
+    const out = new Float32Array(n * nch), outs = Array.from({ length: nch }, () => new Float32Array(n));
+    const y = new Float64Array(resampledLength(n, 1, 30) * nch);
+    const best = (f: () => void) => {
+      let b = Infinity;
+      for (let r = 0; r < 5; r++) {
+        const t = performance.now();
+        f();
+        b = Math.min(b, performance.now() - t);
+      }
+      return ((n * nch) / b / 1e3).toFixed(0);
+    };
+    const rows = [
+      `sosfilt ${best(() => F.sosfiltInterleaved(filters.hp30k, x, nch, {}, out))}`,
+      `sosfiltfilt interleaved ${best(() => F.sosfiltfiltInterleaved(filters.hp30k, x, nch, {}, out))}`,
+      `sosfiltfilt to channel arrays ${best(() => F.sosfiltfiltInterleaved(filters.hp30k, x, nch, {}, outs))}`,
+      `resample_poly ${best(() => resamplePolyInterleaved(x, nch, 1, 30, { out: y }))}`,
+    ];
+    console.log(`[dsp-kernels] ${simdInfo().active}, one thread, M input samples/s: ${rows.join(", ")}`);
+    expect(resamplePoly(new Float64Array(3000), 1, 30).length).toBe(100);
+  });
+});
