@@ -8,6 +8,7 @@
  * - PyHipp compatibility: levels and discovery, file names and hashes, trial markers, hickle files
  *   ({@link writeHickle} / {@link readHickle}, with value builders under `py`).
  * - Synthetic data: {@link synthesize}, {@link writeSyntheticDay}.
+ * - The job ledger of a day: {@link openLedger} (reserve / done / fail, NFS-safe across hosts).
  * - Errors: {@link RecordingFormatError} (stable `code`, file, byte offset), {@link RplpipeError}.
  */
 export * from "./errors.js";
@@ -146,6 +147,33 @@ export { writeSyntheticDay, type SyntheticDayOptions, type SyntheticSession } fr
 export { runPipeline, groupSizes, type RunOptions, type RunSummary, type RunEvent, type RunFailure } from "./pipeline/run.js";
 export { planRun, kStages, type Stage, type SessionPlan, type ChannelPlan, type PlanOptions } from "./pipeline/plan.js";
 export type { SortStageOptions } from "./pipeline/sort-stage.js";
+
+// The job ledger (per day, NFS-safe; docs/ledger.md)
+export {
+  openLedger,
+  Ledger,
+  Reservation,
+  kJobStages,
+  checkJobKey,
+  keyText,
+  keyFileName,
+  jobError,
+  jobErrorFrom,
+  paramsHash,
+  ledgerDir,
+  type LedgerOptions,
+  type LedgerEntry,
+  type ListFilter,
+  type ReserveOptions,
+  type ReserveResult,
+  type DoneInfo,
+  type FailInfo,
+  type JobKey,
+  type JobStage,
+  type JobError,
+  type JobRecord,
+  type JobState,
+} from "./ledger/index.js";
 
 // Spike sorting
 export { sortChannel, SortError, kSortErrorCodes, type Sorter, type SortChannelOptions, type SortChannelResult } from "./sort/sort-channel.js";

@@ -15,11 +15,14 @@ import { demoCommand } from "./commands/demo.js";
 import { runCommand } from "./commands/run.js";
 import { envsCommand } from "./commands/envs.js";
 import { sortCommand } from "./commands/sort.js";
+import { submitCommand } from "./commands/submit.js";
+import { errorsCommand, statusCommand } from "./commands/status.js";
+import { jobCommand } from "./commands/job.js";
 
 /** Errors that mean the request itself is wrong (a path or name that does not exist): exit code 2. */
 const kUsageCodes = new Set(["ERR_FILE_OPEN", "ERR_NO_CHANNEL", "ERR_NO_SESSION", "ERR_NOT_A_DIRECTORY", "ERR_NOT_A_LEVEL", "ERR_NOT_WRITABLE"]);
 
-const commands: Command[] = [runCommand, sortCommand, infoCommand, demoCommand, envsCommand];
+const commands: Command[] = [runCommand, sortCommand, submitCommand, statusCommand, errorsCommand, infoCommand, demoCommand, envsCommand, jobCommand];
 
 function topUsage(): string {
   const rows = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

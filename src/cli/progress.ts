@@ -35,6 +35,15 @@ export class Progress {
       if (this.tty) this.timer = setInterval(() => this.draw(), 200);
       return;
     }
+    if (e.type === "skipped") {
+      // Another process holds or did the job: it counts as settled for this run's bars.
+      this.done[e.stage] = (this.done[e.stage] ?? 0) + 1;
+      if (!this.tty) {
+        const what = e.electrodeId === undefined ? "" : ` channel ${String(e.electrodeId).padStart(3, "0")}`;
+        this.line(`${e.session}${what} ${e.stage} skipped: ${e.reason === "held" ? "another process holds it" : e.reason === "done" ? "done by another process" : "failed in another process"}`);
+      }
+      return;
+    }
     if (e.type === "stage-done") {
       this.done[e.stage] = (this.done[e.stage] ?? 0) + 1;
       this.bytes += e.bytes;

@@ -71,6 +71,17 @@ export function holderProcessAlive(h: Pick<Holder, "pid" | "pidStart">): boolean
   return h.pidStart === null || now.start === h.pidStart;
 }
 
+/**
+ * The reclaim rule of every lease (slot pool, job ledger): a lease of this host is abandoned when its holder
+ * process is gone ({@link holderProcessAlive}); a lease of another host (or one whose record cannot be read)
+ * when its heartbeat, the file's mtime, is older than `timeoutMs`.
+ */
+export function leaseAbandoned(lease: { text: string; mtimeMs: number }, timeoutMs: number, now: number = Date.now()): boolean {
+  const h = parseHolder(lease.text);
+  if (h !== null && h.host === hostId()) return !holderProcessAlive(h);
+  return now - lease.mtimeMs > timeoutMs;
+}
+
 /** A fresh holder record for `pid` (default: this process) on this host. */
 export function makeHolder(pid: number = process.pid): Holder {
   return {

@@ -90,10 +90,13 @@ export function provisionFromPack(archive: string, o: Omit<ProvisionOptions, "te
   const list = names(o.namePrefix ?? "cenv", o.count);
   return list.map((name) => {
     const slot = { name, prefix: join(dest, name) };
-    const done = existsSync(join(slot.prefix, "bin"));
+    // The marker is written last: a job killed mid-unpack leaves a prefix without it, redone by the next job.
+    const marker = join(slot.prefix, ".rplpipe-unpacked");
+    const done = existsSync(marker);
     if (!done) {
       rmSync(slot.prefix, { recursive: true, force: true }); // a half-unpacked earlier attempt
       unpackCondaPack(archive, slot.prefix);
+      writeFileSync(marker, `${resolve(archive)}\n`);
     }
     o.onCopy?.(slot, done ? "kept" : "copied");
     return slot;

@@ -11,7 +11,7 @@ import { RplpipeError } from "../errors.js";
 import { checkString } from "../validate.js";
 import { resolveCondaEnv } from "./conda.js";
 import { HeldLease, type LeaseOwner } from "./held-lease.js";
-import { holderProcessAlive, hostId, makeHolder, parseHolder, type Holder } from "./host.js";
+import { leaseAbandoned, makeHolder, parseHolder, type Holder } from "./host.js";
 import { jitter, linkCreate, readSnapshot, removeIf, sleep, touchIfToken, type FileSnapshot } from "./lease-lock.js";
 import { PoolMutex, withMutex, withMutexSync } from "./pool-mutex.js";
 import * as S from "./pool-state.js";
@@ -208,9 +208,7 @@ class PoolImpl implements SlotPool, LeaseOwner {
 
   /** Same host: the holder process is gone. Other host: no heartbeat for heartbeatTimeoutMs. */
   private isStale(snap: FileSnapshot, now: number): boolean {
-    const h = parseHolder(snap.text);
-    if (h !== null && h.host === hostId()) return !holderProcessAlive(h);
-    return now - snap.mtimeMs > this.o.heartbeatTimeoutMs;
+    return leaseAbandoned(snap, this.o.heartbeatTimeoutMs, now);
   }
 
   private commitMove(st: S.PoolState, names: string[], mh: Holder): void {

@@ -31,7 +31,7 @@ export interface GroupResult {
   session: string;
   written: { electrodeId: number; kind: OutputKind; path: string; bytes: number; seconds: number }[];
   /** Failures of single channels (the others of the group are still written). */
-  failed: { electrodeId: number; kind: OutputKind; code: string; message: string }[];
+  failed: { electrodeId: number; kind: OutputKind; code: string; message: string; stack?: string }[];
   /** RSS of the process seen after this task (bytes). */
   rss: number;
 }
@@ -46,7 +46,7 @@ export async function runGroupTask(task: GroupTask): Promise<GroupResult> {
       res.written.push({ electrodeId: c.info.electrodeId, kind, path, bytes: r.bytes, seconds: (performance.now() - t0) / 1000 });
     } catch (e) {
       const err = e as Error & { code?: string };
-      res.failed.push({ electrodeId: c.info.electrodeId, kind, code: err.code ?? "ERR_INTERNAL", message: err.message });
+      res.failed.push({ electrodeId: c.info.electrodeId, kind, code: err.code ?? "ERR_INTERNAL", message: err.message, stack: err.stack });
     }
   };
   const lfp = task.lfp;
@@ -67,7 +67,7 @@ export async function runGroupTask(task: GroupTask): Promise<GroupResult> {
       bands = highpassChainChannels(hpIdx.map((i) => task.data[i]!), hp);
     } catch (e) {
       const err = e as Error & { code?: string };
-      for (const i of hpIdx) res.failed.push({ electrodeId: task.channels[i]!.info.electrodeId, kind: "highpass", code: err.code ?? "ERR_INTERNAL", message: err.message });
+      for (const i of hpIdx) res.failed.push({ electrodeId: task.channels[i]!.info.electrodeId, kind: "highpass", code: err.code ?? "ERR_INTERNAL", message: err.message, stack: err.stack });
       bands = [];
     }
     for (let k = 0; k < bands.length; k++) {

@@ -15,9 +15,11 @@ import { openNev } from "../io/nev.js";
 import type { HighpassChainOptions, LfpChainOptions } from "../dsp/chains.js";
 import type { ChannelInfo } from "./objects.js";
 import { highpassArgs, lfpArgs } from "./objects.js";
+import { kJobStages, type JobStage } from "../ledger/key.js";
 
-export const kStages = ["split", "lfp", "highpass", "parallel", "sort"] as const;
-export type Stage = (typeof kStages)[number];
+/** The stages, in the order a run does them (the ledger's job stages: src/ledger/key.ts). */
+export const kStages = kJobStages;
+export type Stage = JobStage;
 
 export interface ChannelPlan {
   /** Column of the channel in the .ns5. */

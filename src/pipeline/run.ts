@@ -4,6 +4,9 @@
  * to a pool worker that writes its raw, LFP and spike-band files. The session's markers are written from the
  * .nev on the main thread. A failing session or channel is recorded and the run goes on.
  *
+ * Every output is a job of its day's ledger (src/ledger, docs/ledger.md): a channel's jobs are reserved as its
+ * read group is formed, so concurrent runs on any hosts share a day's work and never do one job twice.
+ *
  * Peak memory (documented in docs/pipeline.md): about 400 MB + 4·n·(K + 2·W·G) bytes, for n samples per
  * channel, W workers, G channels per worker task and K channels read per group (see groupSizes).
  */
@@ -24,8 +27,11 @@ import { rplParallelObject } from "./objects.js";
 import type { GroupResult, GroupTask } from "./channel-task.js";
 import { runSortStage, type SortStageOptions } from "./sort-stage.js";
 import { dirname } from "node:path";
-import { kStages, planRun, type ChannelPlan, type PlanFailure, type SessionPlan, type Stage } from "./plan.js";
+import { kStages, planRun, type PlanFailure, type SessionPlan, type Stage } from "./plan.js";
 import { totalmem } from "node:os";
+import { paramsHash } from "../ledger/params.js";
+import { jobErrorFrom } from "../ledger/record.js";
+import { kKinds, kStageOf, RunJobs, type ClaimedChannel, type ClaimResult, type SkipReason } from "./jobs.js";
 
 export interface RunOptions {
   /** Default all: split, lfp, highpass, parallel. */
@@ -34,8 +40,19 @@ export interface RunOptions {
   sessions?: readonly string[];
   /** Worker threads; default the CPUs this process may use (cgroup quota, SLURM_CPUS_PER_TASK). */
   workers?: number;
-  /** Recompute outputs that exist. */
+  /**
+   * Recompute outputs that exist. Concurrent --redo runs still do each job once: a job done since this run
+   * started (by another of them) is not redone.
+   */
   redo?: boolean;
+  /**
+   * With redo: jobs the ledger says were done at or after this time are not redone (ms since the epoch, Date
+   * or ISO string; default this run's start). Give every run of one batch (e.g. Slurm jobs submitted
+   * together) the same time, so runs that start seconds apart still do each job once.
+   */
+  redoSince?: number | Date | string;
+  /** Rerun only the jobs whose ledger record says error (their outputs are recomputed); nothing else. */
+  retryErrors?: boolean;
   /** RPLLFP parameters (samplingRate comes from the file). */
   lfp?: Omit<LfpChainOptions, "samplingRate">;
   /** RPLHighPass parameters. */
@@ -52,6 +69,11 @@ export interface RunOptions {
 export type RunEvent =
   | { type: "plan"; sessions: SessionPlan[]; totals: Record<Stage, number> }
   | { type: "stage-done"; stage: Stage; session: string; electrodeId?: number; bytes: number; seconds: number }
+  /**
+   * A job left to another process: it holds the job now ("held"), or finished ("done") or failed ("error") it
+   * after this run started.
+   */
+  | { type: "skipped"; stage: Stage; session: string; electrodeId?: number; reason: SkipReason }
   | { type: "failure"; failure: RunFailure }
   | { type: "warning"; message: string };
 
@@ -71,6 +93,12 @@ export interface RunSummary {
   /** Outputs written and kept (already present) per stage. */
   written: Record<Stage, number>;
   skipped: Record<Stage, number>;
+  /** Jobs skipped because another live process (any host) holds them in the ledger. */
+  heldByOthers: Record<Stage, number>;
+  /** Jobs skipped because another process finished them after this run planned. */
+  doneByOthers: Record<Stage, number>;
+  /** Jobs skipped because another process failed them since this run started (that process reports why). */
+  failedByOthers: Record<Stage, number>;
   bytesWritten: number;
   seconds: number;
   /** Largest worker RSS seen (bytes). */
@@ -78,16 +106,24 @@ export interface RunSummary {
   /** Peak resident memory of this process so far (bytes; threads included), at the end of the run. */
   maxRss: number;
   failures: RunFailure[];
+  /** Run-level warnings (e.g. a day whose ledger could not be written); session warnings are in `sessions`. */
+  warnings: string[];
   dryRun: boolean;
 }
 
-const kKnown = ["stages", "channels", "sessions", "workers", "redo", "lfp", "highpass", "memoryBudget", "sort", "dryRun", "onEvent"];
+const kKnown = ["stages", "channels", "sessions", "workers", "redo", "redoSince", "retryErrors", "lfp", "highpass", "memoryBudget", "sort", "dryRun", "onEvent"];
+
+function redoSinceMs(v: RunOptions["redoSince"], redo: boolean): number | undefined {
+  if (v === undefined) return undefined;
+  const ms = v instanceof Date ? v.getTime() : typeof v === "string" ? (/^\d+$/.test(v) ? Number(v) : Date.parse(v)) : v;
+  if (typeof ms !== "number" || !Number.isFinite(ms)) throw invalidOption("options.redoSince", "a time (ms since the epoch, Date or ISO string)", v);
+  if (!redo) throw invalidOption("options.redoSince", "no value unless options.redo is set", v, true);
+  return ms;
+}
 
 function zero(): Record<Stage, number> {
   return { split: 0, lfp: 0, highpass: 0, parallel: 0, sort: 0 };
 }
-
-const kStageOf = { raw: "split", lfp: "lfp", highpass: "highpass" } as const;
 
 /**
  * Runs the pipeline on a day, session, array or channel directory.
@@ -100,13 +136,18 @@ export async function runPipeline(dir: string, options: RunOptions = {}): Promis
   const stages = [...(options.stages ?? kStages)];
   for (const s of stages) if (!kStages.includes(s)) throw invalidOption("options.stages", `stages from ${kStages.join(", ")}`, s, true);
   const workers = options.workers === undefined ? cpuBudget().cpus : checkInteger("options.workers", options.workers, 1, 1024);
+  const redo = options.redo ?? false;
+  const retryErrors = options.retryErrors ?? false;
+  if (redo && retryErrors) throw invalidOption("options.retryErrors", "false when options.redo is set (--redo reruns everything, --retry-errors only failed jobs)", retryErrors, true);
   // The chains' other parameters are validated now; the sampling rate is each file's own.
   const lfp = lfpChainOptions({ ...options.lfp, samplingRate: 30000 });
   const highpass = highpassChainOptions({ ...options.highpass, samplingRate: 30000 });
   const budget = options.memoryBudget ?? Math.floor(totalmem() / 4);
   const emit = options.onEvent ?? (() => {});
   const t0 = performance.now();
-  const plan = planRun(dir, { stages, channels: options.channels, sessions: options.sessions, redo: options.redo ?? false, lfp, highpass });
+  const since = redoSinceMs(options.redoSince, redo) ?? Date.now();
+  // --retry-errors plans as --redo (a failed job's old output may exist) and then keeps the failed jobs only.
+  const plan = planRun(dir, { stages, channels: options.channels, sessions: options.sessions, redo: redo || retryErrors, lfp, highpass });
   const summary: RunSummary = {
     dir,
     workers,
@@ -114,27 +155,49 @@ export async function runPipeline(dir: string, options: RunOptions = {}): Promis
     sessions: plan.sessions.map((s) => ({ name: s.name, path: s.path, channels: s.channels.length, samples: s.samples, warnings: s.warnings })),
     written: zero(),
     skipped: zero(),
+    heldByOthers: zero(),
+    doneByOthers: zero(),
+    failedByOthers: zero(),
     bytesWritten: 0,
     seconds: 0,
     peakWorkerRss: 0,
     maxRss: 0,
     failures: plan.failures.map((f: PlanFailure) => ({ session: f.session, stage: "session" as const, code: f.code, message: f.message })),
+    warnings: [],
     dryRun: options.dryRun ?? false,
+  };
+  const { samplingRate: _l, ...lfpParams } = lfp;
+  const { samplingRate: _h, ...hpParams } = highpass;
+  const jobs = new RunJobs({
+    redo,
+    since,
+    hashes: { split: paramsHash({}), lfp: paramsHash(lfpParams), highpass: paramsHash(hpParams), parallel: paramsHash({}), sort: paramsHash({ sorter: options.sort?.sorter ?? "ms4" }) },
+    warn: (message) => {
+      summary.warnings.push(message);
+      emit({ type: "warning", message });
+    },
+    onSkip: (stage, session, electrodeId, reason) => emit({ type: "skipped", stage, session, ...(electrodeId !== undefined ? { electrodeId } : {}), reason }),
+  });
+  if (retryErrors) jobs.keepOnlyErrors(plan.sessions);
+  const parallelKept = (s: SessionPlan): string | undefined => {
+    const p = join(s.path, "rplparallel_d41d.hkl");
+    return s.nev && !s.parallel && stages.includes("parallel") && !retryErrors && existsSync(p) ? p : undefined;
   };
   const totals = zero();
   for (const s of plan.sessions) {
     if (s.parallel) totals.parallel++;
     for (const c of s.channels) {
-      for (const k of ["raw", "lfp", "highpass"] as const) if (c.outputs[k]) totals[kStageOf[k]]++;
+      for (const k of kKinds) if (c.outputs[k]) totals[kStageOf[k]]++;
       for (const e of c.existing) summary.skipped[e.includes("rplraw") ? "split" : e.includes("rpllfp") ? "lfp" : "highpass"]++;
     }
-    if (s.nev && !s.parallel && stages.includes("parallel") && existsSync(join(s.path, "rplparallel_d41d.hkl"))) summary.skipped.parallel++;
+    if (parallelKept(s)) summary.skipped.parallel++;
   }
   emit({ type: "plan", sessions: plan.sessions, totals });
   for (const f of summary.failures) emit({ type: "failure", failure: f });
   for (const s of plan.sessions) for (const w of s.warnings) emit({ type: "warning", message: `${s.name}: ${w}` });
   if (summary.dryRun) return summary;
 
+  jobs.adoptExisting(plan.sessions, parallelKept);
   const fail = (f: RunFailure) => {
     summary.failures.push(f);
     emit({ type: "failure", failure: f });
@@ -147,31 +210,60 @@ export async function runPipeline(dir: string, options: RunOptions = {}): Promis
   });
   try {
     for (const s of plan.sessions) {
-      if (s.parallel) await writeParallel(s, summary, emit, fail);
-      await runChannels(pool, s, { lfp, highpass, workers, budget }, summary, emit, fail);
+      if (s.parallel) await writeParallel(s, jobs, summary, emit, fail);
+      await runChannels(pool, s, { lfp, highpass, workers, budget, redo }, jobs, summary, emit, fail);
     }
   } finally {
     await pool.destroy();
   }
-  if (stages.includes("sort")) await sortStage(plan.sessions, options, summary, emit, fail);
+  if (stages.includes("sort")) await sortStage(plan.sessions, options, jobs, summary, emit, fail);
+  Object.assign(summary.heldByOthers, jobs.heldByOthers);
+  Object.assign(summary.doneByOthers, jobs.doneByOthers);
+  Object.assign(summary.failedByOthers, jobs.failedByOthers);
   summary.seconds = (performance.now() - t0) / 1000;
   summary.maxRss = process.resourceUsage().maxRSS * 1024;
   return summary;
 }
 
-/** Sorts each day's channels once their spike bands exist (src/pipeline/sort-stage.ts). */
-async function sortStage(sessions: SessionPlan[], options: RunOptions, summary: RunSummary, emit: (e: RunEvent) => void, fail: (f: RunFailure) => void): Promise<void> {
+const firingsOf = (day: string, e: number): string => join(day, "mountains", `channel${String(e).padStart(3, "0")}`, "output", "firings.mda");
+
+/** Sorts each day's channels once their spike bands exist (src/pipeline/sort-stage.ts), one ledger job per channel. */
+async function sortStage(sessions: SessionPlan[], options: RunOptions, jobs: RunJobs, summary: RunSummary, emit: (e: RunEvent) => void, fail: (f: RunFailure) => void): Promise<void> {
   const days = [...new Set(sessions.map((s) => dirname(s.path)))];
   for (const day of days) {
     const all = [...new Set(sessions.filter((s) => dirname(s.path) === day).flatMap((s) => s.channels.map((c) => c.info.electrodeId)))];
     // A channel counts as sorted once mountains/channelNNN/output/firings.mda exists (kept unless --redo).
-    const sorted = (e: number) => existsSync(join(day, "mountains", `channel${String(e).padStart(3, "0")}`, "output", "firings.mda"));
-    const electrodes = options.redo ? all : all.filter((e) => !sorted(e));
-    summary.skipped.sort += all.length - electrodes.length;
+    const sorted = (e: number) => existsSync(firingsOf(day, e));
+    let electrodes: number[];
+    if (options.retryErrors) electrodes = all.filter((e) => jobs.isError(day, { stage: "sort", session: null, channel: e }));
+    else if (options.redo) electrodes = all;
+    else {
+      electrodes = all.filter((e) => !sorted(e));
+      for (const e of all) if (sorted(e)) jobs.adopt(day, { stage: "sort", session: null, channel: e }, firingsOf(day, e));
+      summary.skipped.sort += all.length - electrodes.length;
+    }
     if (electrodes.length === 0) continue;
+    const claims = new Map<number, ClaimResult>();
     try {
-      const r = await runSortStage(day, options.sort ?? {}, electrodes, (electrodeId, ok, seconds) => {
-        if (ok) emit({ type: "stage-done", stage: "sort", session: day, electrodeId, bytes: 0, seconds });
+      const r = await runSortStage(day, options.sort ?? {}, electrodes, {
+        // Reserved just before the channel's sort starts, so other runs take the channels not yet started;
+        // then, if another run is still writing one of its spike bands, the sort waits for it to end.
+        claim: async (e) => {
+          const c = jobs.claimSort(day, e);
+          claims.set(e, c);
+          if (!("claim" in c)) return false;
+          const bands = sessions.filter((s) => dirname(s.path) === day && s.channels.some((x) => x.info.electrodeId === e));
+          await jobs.waitWhileHeld(day, bands.map((s) => ({ stage: "highpass" as const, session: s.name, channel: e })));
+          return true;
+        },
+        onChannel: (res) => {
+          const c = claims.get(res.electrodeId);
+          const claim = c && "claim" in c ? c.claim : null;
+          if (res.ok) {
+            jobs.done(day, claim, { outputs: [firingsOf(day, res.electrodeId)], seconds: res.seconds.total });
+            emit({ type: "stage-done", stage: "sort", session: day, electrodeId: res.electrodeId, bytes: 0, seconds: res.seconds.total });
+          } else jobs.fail(day, claim, jobErrorFrom(res.failure ?? new Error("sort failed")));
+        },
       });
       if (!r) {
         const msg = `no sorter environment for ${day}: give --sort-prefix DIR or --sort-pool DIR, or make one with \`rplpipe envs create-sorter\``;
@@ -186,37 +278,45 @@ async function sortStage(sessions: SessionPlan[], options: RunOptions, summary: 
       for (const f of r.failures) fail({ session: day, electrodeId: f.electrodeId, stage: "sort", code: f.code, message: f.message });
     } catch (e) {
       const err = e as Error & { code?: string };
+      // Channels claimed but never reported (sortDay itself failed): record the failure on them.
+      for (const [, c] of claims) if ("claim" in c && c.claim?.live) jobs.fail(day, c.claim, jobErrorFrom(e));
       fail({ session: day, stage: "sort", code: err.code ?? "ERR_INTERNAL", message: err.message });
     }
   }
 }
 
-function writeParallel(s: SessionPlan, summary: RunSummary, emit: (e: RunEvent) => void, fail: (f: RunFailure) => void): Promise<void> {
+async function writeParallel(s: SessionPlan, jobs: RunJobs, summary: RunSummary, emit: (e: RunEvent) => void, fail: (f: RunFailure) => void): Promise<void> {
   const t = performance.now();
-  return (async () => {
-    try {
-      const r = rplParallelFromNev(s.nev!);
-      const w = await writeHickle(s.parallel!, rplParallelObject(r, normpath(s.path, defaultLevels)));
-      summary.written.parallel++;
-      summary.bytesWritten += w.bytes;
-      emit({ type: "stage-done", stage: "parallel", session: s.name, bytes: w.bytes, seconds: (performance.now() - t) / 1000 });
-    } catch (e) {
-      const err = e as Error & { code?: string };
-      fail({ session: s.path, stage: "parallel", code: err.code ?? "ERR_INTERNAL", message: err.message });
-    }
-  })();
+  const day = dirname(s.path);
+  const got = jobs.claimParallel(s);
+  if (!("claim" in got)) return;
+  try {
+    const r = rplParallelFromNev(s.nev!);
+    const w = await writeHickle(s.parallel!, rplParallelObject(r, normpath(s.path, defaultLevels)));
+    const seconds = (performance.now() - t) / 1000;
+    jobs.done(day, got.claim, { outputs: [s.parallel!], bytes: w.bytes, seconds });
+    summary.written.parallel++;
+    summary.bytesWritten += w.bytes;
+    emit({ type: "stage-done", stage: "parallel", session: s.name, bytes: w.bytes, seconds });
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    jobs.fail(day, got.claim, jobErrorFrom(e));
+    fail({ session: s.path, stage: "parallel", code: err.code ?? "ERR_INTERNAL", message: err.message });
+  }
 }
 
 async function runChannels(
   pool: Piscina,
   s: SessionPlan,
-  o: { lfp: GroupTask["lfp"]; highpass: GroupTask["highpass"]; workers: number; budget: number },
+  o: { lfp: GroupTask["lfp"]; highpass: GroupTask["highpass"]; workers: number; budget: number; redo: boolean },
+  jobs: RunJobs,
   summary: RunSummary,
   emit: (e: RunEvent) => void,
   fail: (f: RunFailure) => void,
 ): Promise<void> {
   const todo = s.channels.filter((c) => c.outputs.raw || c.outputs.lfp || c.outputs.highpass);
   if (todo.length === 0) return;
+  const day = dirname(s.path);
   const { taskSize, readSize } = groupSizes(s.samples, todo.length, o.workers, o.budget);
   let nsx;
   try {
@@ -226,12 +326,29 @@ async function runChannels(
     fail({ session: s.path, stage: "session", code: err.code ?? "ERR_INTERNAL", message: err.message });
     return;
   }
+  // Channels are claimed in the ledger as each read group is formed: this process never reads the samples
+  // of channels another process is doing. Jobs left behind a held one are tried once more at the end.
+  const queue = todo.map((c) => ({ c, final: false }));
+  const later: typeof queue = [];
+  const nextGroup = (size: number): ClaimedChannel[] => {
+    const group: ClaimedChannel[] = [];
+    while (group.length < size) {
+      if (queue.length === 0) queue.push(...later.splice(0));
+      const next = queue.shift();
+      if (!next) break;
+      const got = jobs.claimChannel(s, next.c, next.final);
+      if (got.rest) later.push({ c: got.rest, final: true });
+      if (got.run) group.push(got.run);
+    }
+    return group;
+  };
   const inflight = new Set<Promise<void>>();
-  const submit = (chunk: ChannelPlan[], data: Float32Array[]) => {
-    for (const c of chunk) mkdirSync(c.dir, { recursive: true });
+  const submit = (chunk: ClaimedChannel[], data: Float32Array[]) => {
+    for (const c of chunk) mkdirSync(c.plan.dir, { recursive: true });
+    const byId = new Map(chunk.map((c) => [c.plan.info.electrodeId, c]));
     const task: GroupTask = {
       session: s.name,
-      channels: chunk.map((c) => ({ info: c.info, dirs: c.dirs, outputs: c.outputs })),
+      channels: chunk.map((c) => ({ info: c.plan.info, dirs: c.plan.dirs, outputs: c.plan.outputs })),
       data,
       lfp: { ...o.lfp, samplingRate: s.samplingRate },
       highpass: { ...o.highpass, samplingRate: s.samplingRate },
@@ -241,35 +358,62 @@ async function runChannels(
         summary.peakWorkerRss = Math.max(summary.peakWorkerRss, r.rss);
         for (const w of r.written) {
           const stage = kStageOf[w.kind];
+          // The worker reports a file once it was renamed into place: only now is the job done.
+          jobs.done(day, byId.get(w.electrodeId)?.claims[w.kind], { outputs: [w.path], bytes: w.bytes, seconds: w.seconds });
           summary.written[stage]++;
           summary.bytesWritten += w.bytes;
           emit({ type: "stage-done", stage, session: s.name, electrodeId: w.electrodeId, bytes: w.bytes, seconds: w.seconds });
         }
-        for (const f of r.failed) fail({ session: s.path, electrodeId: f.electrodeId, stage: kStageOf[f.kind], code: f.code, message: f.message });
+        for (const f of r.failed) {
+          jobs.fail(day, byId.get(f.electrodeId)?.claims[f.kind], { code: f.code, message: f.message, tail: f.stack ?? "" });
+          fail({ session: s.path, electrodeId: f.electrodeId, stage: kStageOf[f.kind], code: f.code, message: f.message });
+        }
+        // A claim the worker reported nothing about (never expected): failed, not left reserved.
+        for (const c of chunk)
+          for (const k of kKinds) {
+            const claim = c.claims[k];
+            if (claim?.live) jobs.fail(day, claim, { code: "ERR_INTERNAL", message: `the worker reported no result for ${k} of channel ${c.plan.info.electrodeId}` });
+          }
       })
       .catch((e: Error & { code?: string }) => {
         // The worker itself died (out of memory, a crash): every output of the group still missing failed.
+        // Without --redo a present output was written by this task (it was missing when claimed).
         for (const c of chunk)
-          for (const k of ["raw", "lfp", "highpass"] as const)
-            if (c.outputs[k] && !existsSync(c.outputs[k]!))
-              fail({ session: s.path, electrodeId: c.info.electrodeId, stage: kStageOf[k], code: e.code ?? "ERR_INTERNAL", message: e.message });
+          for (const k of kKinds) {
+            const out = c.plan.outputs[k];
+            const claim = c.claims[k];
+            if (!out) continue;
+            if (existsSync(out) && !o.redo) {
+              jobs.done(day, claim, { outputs: [out] });
+              continue;
+            }
+            jobs.fail(day, claim, jobErrorFrom(e));
+            if (!existsSync(out)) fail({ session: s.path, electrodeId: c.plan.info.electrodeId, stage: kStageOf[k], code: e.code ?? "ERR_INTERNAL", message: e.message });
+          }
       })
       .finally(() => inflight.delete(p));
     inflight.add(p);
   };
   try {
     // The first read is one task per worker, so the workers start while the rest of the session is read.
-    for (let g = 0, size = Math.min(readSize, o.workers * taskSize); g < todo.length; g += size, size = readSize) {
-      const group = todo.slice(g, g + size);
-      // Bound memory: the next group is read only when at most one task per worker is left.
+    for (let size = Math.min(readSize, o.workers * taskSize); ; size = readSize) {
+      // Bound memory: the next group is read (and claimed) only when at most one task per worker is left.
       while (inflight.size > o.workers) await Promise.race(inflight);
+      const group = nextGroup(size);
+      if (group.length === 0) break;
       let data: Float32Array[];
       try {
-        data = nsx.readScaled({ channels: group.map((c) => c.index), segment: 0 });
+        data = nsx.readScaled({ channels: group.map((c) => c.plan.index), segment: 0 });
       } catch (e) {
         const err = e as RplpipeError;
-        for (const c of group) fail({ session: s.path, electrodeId: c.info.electrodeId, stage: "split", code: err.code ?? "ERR_INTERNAL", message: err.message });
+        for (const c of group) {
+          for (const k of kKinds) jobs.fail(day, c.claims[k], jobErrorFrom(e));
+          fail({ session: s.path, electrodeId: c.plan.info.electrodeId, stage: "split", code: err.code ?? "ERR_INTERNAL", message: err.message });
+        }
         continue;
+      } finally {
+        // A long read blocks the event loop and with it the heartbeat timer: beat now.
+        jobs.heartbeat(day);
       }
       for (let t = 0; t < group.length; t += taskSize) submit(group.slice(t, t + taskSize), data.slice(t, t + taskSize));
     }

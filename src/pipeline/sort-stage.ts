@@ -12,7 +12,7 @@ import { dirname, join, resolve } from "node:path";
 import { openSlotPool } from "../envs/slot-pool.js";
 import type { Slot } from "../envs/slot-pool.js";
 import { sortDay } from "../sort/sort-day.js";
-import type { SlotPoolLike } from "../sort/sort-channel.js";
+import type { SlotPoolLike, SortChannelResult } from "../sort/sort-channel.js";
 
 export interface SortStageOptions {
   sorter?: "ms4" | "ms5";
@@ -38,19 +38,32 @@ export function findPool(from: string): string | undefined {
 
 export interface SortStageResult {
   sorted: number;
+  /** Channels skipped because `claim` refused them. */
+  skipped: number[];
   failures: { electrodeId: number; code: string; message: string }[];
   bytes: number;
 }
 
+/** Per-channel hooks of the sort stage. */
+export interface SortStageHooks {
+  /**
+   * Called just before a channel's sort starts (its ledger reservation); false skips the channel (another
+   * process holds it or has sorted it). Not called for a stage that has no sorter environment.
+   */
+  claim?: (electrodeId: number) => boolean | Promise<boolean>;
+  /** Each sorted or failed channel, as it ends. */
+  onChannel?: (r: SortChannelResult) => void;
+}
+
 /**
  * Sorts `channels` (all the day's channel directories when undefined) of `day`.
- * @returns undefined when there is no sorter environment to use.
+ * @returns undefined when there is no sorter environment to use (nothing claimed then).
  */
 export async function runSortStage(
   day: string,
   o: SortStageOptions,
   channels: number[] | undefined,
-  onChannel: (electrodeId: number, ok: boolean, seconds: number) => void,
+  hooks: SortStageHooks = {},
 ): Promise<SortStageResult | undefined> {
   let where: { pool: SlotPoolLike } | { slot: Slot };
   let scratch: string | undefined;
@@ -69,7 +82,8 @@ export async function runSortStage(
       ...(channels ? { channels } : {}),
       ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
       ...(o.jobs ? { jobs: o.jobs } : {}),
-      onChannel: (r) => onChannel(r.electrodeId, r.ok, r.seconds.total),
+      ...(hooks.claim ? { claim: hooks.claim } : {}),
+      ...(hooks.onChannel ? { onChannel: hooks.onChannel } : {}),
     });
     return {
       sorted: s.channels.filter((c) => c.ok).length,
@@ -78,6 +92,7 @@ export async function runSortStage(
         code: f.code,
         message: f.stderrTail ? `${f.message}; sorter stderr: ${f.stderrTail.split("\n").filter(Boolean).slice(-3).join(" | ")}` : f.message,
       })),
+      skipped: s.skipped,
       bytes: 0,
     };
   } finally {

@@ -15,6 +15,11 @@ export interface SortDayOptions extends Omit<SortChannelOptions, "dayDir" | "ele
   channels?: readonly number[];
   /** Channels sorted at once (default 1 with a single slot, else 4); each holds a slot only while its sorter runs. */
   jobs?: number;
+  /**
+   * Called just before a channel is sorted; false skips it (e.g. another process holds its ledger job). May
+   * wait (return a promise). Channels are claimed one at a time as sorting proceeds, not all at the start.
+   */
+  claim?: (electrodeId: number) => boolean | Promise<boolean>;
   onChannel?: (r: SortChannelResult) => void;
 }
 
@@ -23,6 +28,8 @@ export interface SortDaySummary {
   sorter: Sorter;
   channels: SortChannelResult[];
   failures: SortError[];
+  /** Channels `claim` refused. */
+  skipped: number[];
   seconds: number;
 }
 
@@ -48,8 +55,8 @@ export function dayChannels(dayDir: string, sessions?: readonly string[]): numbe
 export async function sortDay(dayDir: string, options: SortDayOptions): Promise<SortDaySummary> {
   const raw: unknown = options;
   if (!isPlainObject(raw)) throw invalidOption("options", "an options object", options);
-  const { channels, jobs, onChannel, ...channelOptions } = options;
-  checkKnownKeys("options", raw, ["channels", "jobs", "onChannel", "sessions", "slot", "pool", "sorter", "timeoutMs", "exportCells", "keepDataset", "driverArgs"]);
+  const { channels, jobs, claim, onChannel, ...channelOptions } = options;
+  checkKnownKeys("options", raw, ["channels", "jobs", "claim", "onChannel", "sessions", "slot", "pool", "sorter", "timeoutMs", "exportCells", "keepDataset", "driverArgs"]);
   const day = resolve(dayDir);
   const t0 = performance.now();
   const present = dayChannels(day, options.sessions);
@@ -59,10 +66,15 @@ export async function sortDay(dayDir: string, options: SortDayOptions): Promise<
   if (missing.length) throw new RplpipeError("ERR_NO_CHANNEL", `channel${missing.length > 1 ? "s" : ""} ${missing.join(", ")} not found under ${day}; channels: ${present.join(", ")}`);
   const width = jobs === undefined ? (options.pool ? 4 : 1) : checkInteger("options.jobs", jobs, 1, 1024);
   const results: SortChannelResult[] = [];
+  const skipped: number[] = [];
   let next = 0;
   const worker = async () => {
     while (next < todo.length) {
       const electrodeId = todo[next++]!;
+      if (claim && !(await claim(electrodeId))) {
+        skipped.push(electrodeId);
+        continue;
+      }
       const r = await sortChannel({ ...channelOptions, dayDir: day, electrodeId });
       results.push(r);
       onChannel?.(r);
@@ -75,6 +87,7 @@ export async function sortDay(dayDir: string, options: SortDayOptions): Promise<
     sorter: options.sorter ?? "ms4",
     channels: results,
     failures: results.flatMap((r) => (r.failure ? [r.failure] : [])),
+    skipped: skipped.sort((a, b) => a - b),
     seconds: (performance.now() - t0) / 1000,
   };
 }

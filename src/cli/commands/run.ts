@@ -41,6 +41,12 @@ function text(s: RunSummary): string {
     ...s.sessions.map((x) => `  ${x.name}: ${x.channels} channel(s), ${x.samples} samples each${x.warnings.map((w) => `\n    warning: ${w}`).join("")}`),
     `  written: ${k.map((x) => `${x} ${s.written[x]}`).join(", ")}; already present (kept): ${k.map((x) => `${x} ${s.skipped[x]}`).join(", ")}`,
   ];
+  const some = (r: Record<Stage, number>) => k.some((x) => r[x] > 0);
+  const counts = (r: Record<Stage, number>) => k.filter((x) => r[x] > 0).map((x) => `${x} ${r[x]}`).join(", ");
+  if (some(s.heldByOthers)) lines.push(`  left to other processes that hold them (ledger): ${counts(s.heldByOthers)}`);
+  if (some(s.doneByOthers)) lines.push(`  done meanwhile by other processes (ledger): ${counts(s.doneByOthers)}`);
+  if (some(s.failedByOthers)) lines.push(`  failed meanwhile in other processes (ledger; see rplpipe errors): ${counts(s.failedByOthers)}`);
+  for (const w of s.warnings) lines.push(`  warning: ${w}`);
   if (s.failures.length) {
     lines.push(`  ${s.failures.length} failure(s):`);
     for (const f of s.failures) lines.push(`    ${f.session}${f.electrodeId !== undefined ? ` channel ${f.electrodeId}` : ""} ${f.stage}: [${f.code}] ${f.message}`);
@@ -58,6 +64,8 @@ export const runCommand: Command = {
     "above days). Reads each session's .ns5 once and writes, in PyHipp's layout and names:",
     "  sessionXX/rplparallel_d41d.hkl and sessionXX/arrayNN/channelNNN/{rplraw_d41d,rpllfp_6eca,rplhighpass_b59f}.hkl",
     "Existing outputs are kept unless --redo. Exit code 1 when anything failed (the summary lists each failure).",
+    "Every output is a job in the day's ledger (DAY/.rplpipe/ledger, docs/ledger.md): runs started at once on",
+    "one or several nodes share the work, each job done once; jobs another process holds are skipped.",
     "",
     "Options:",
     `  --stages LIST         stages to run (default all): ${kStages.join(",")}`,
@@ -66,7 +74,10 @@ export const runCommand: Command = {
     "  --channels LIST       electrode ids, e.g. 9,31 (default every µV channel)",
     "  --sessions LIST       session directory names, e.g. session01,sessioneye",
     "  --workers N           worker threads (default: CPUs available, honouring cgroups and SLURM_CPUS_PER_TASK)",
-    "  --redo                recompute outputs that exist",
+    "  --redo                recompute outputs that exist (concurrent --redo runs still do each job once)",
+    "  --redo-since TIME     with --redo: jobs done since TIME (ISO or ms) are not redone (default: this run's",
+    "                        start); give the runs of one batch the same TIME so each job is redone once",
+    "  --retry-errors        rerun only the jobs whose ledger record says error, nothing else",
     "  --dry-run             print the plan only",
     "  --json                print the summary as JSON on stdout",
     "  --resample-rate HZ    RPLLFP ResampleRate (default 1000)",
@@ -89,6 +100,8 @@ export const runCommand: Command = {
     sessions: { type: "string" },
     workers: { type: "string" },
     redo: { type: "boolean" },
+    "retry-errors": { type: "boolean" },
+    "redo-since": { type: "string" },
     "dry-run": { type: "boolean" },
     json: { type: "boolean" },
     "resample-rate": { type: "string" },
@@ -114,6 +127,14 @@ export const runCommand: Command = {
       stages = (stages ?? [...kStages]).filter((s) => s === "parallel" || chosen.includes(s as Stage));
     }
     for (const s of stages ?? []) if (!(kStages as readonly string[]).includes(s)) throw new UsageError(`--stages: unknown stage "${s}"; stages: ${kStages.join(", ")}`);
+    if (values.redo === true && values["retry-errors"] === true) throw new UsageError("--redo and --retry-errors exclude each other: --redo reruns every job, --retry-errors only the failed ones");
+    const sinceText = values["redo-since"];
+    let since: number | undefined;
+    if (sinceText !== undefined) {
+      since = typeof sinceText === "string" ? (/^\d+$/.test(sinceText) ? Number(sinceText) : Date.parse(sinceText)) : NaN;
+      if (!Number.isFinite(since)) throw new UsageError(`--redo-since expects an ISO time or ms since the epoch, got "${String(sinceText)}"`);
+      if (values.redo !== true) throw new UsageError("--redo-since needs --redo");
+    }
     const form = values["filter-form"];
     if (form !== undefined && form !== "sos" && form !== "ba") throw new UsageError(`--filter-form expects sos or ba, got "${String(form)}"`);
     const drop = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -127,6 +148,8 @@ export const runCommand: Command = {
       sessions: list("sessions", values.sessions),
       workers: num("workers", values.workers),
       redo: values.redo === true,
+      retryErrors: values["retry-errors"] === true,
+      redoSince: since,
       dryRun: values["dry-run"] === true,
       memoryBudget: memoryMb === undefined ? undefined : memoryMb * 1e6,
       lfp: drop({ resampleRate: num("resample-rate", values["resample-rate"]), lfpOrder: num("lfp-order", values["lfp-order"]), lowPassFrequency: pair("low-pass", values["low-pass"]), form: form as "sos" | "ba" | undefined }),
