@@ -12,7 +12,7 @@
  * - Errors: {@link RecordingFormatError} (stable `code`, file, byte offset), {@link RplpipeError}.
  */
 export * from "./errors.js";
-export { simdInfo, setSimdLevel, type SimdLevelName } from "./simd.js";
+export { simdInfo, setSimdLevel, minMaxF32, type SimdLevelName } from "./simd.js";
 export { cpuBudget, cgroupCpuQuota, type CpuBudget } from "./scheduling/cpus.js";
 
 // Recordings

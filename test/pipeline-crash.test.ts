@@ -12,6 +12,7 @@ import { writeSyntheticDay } from "../src/synth/day.js";
 import { readHickle } from "../src/hdf5/hickle-read.js";
 import type { PyValue } from "../src/hdf5/hickle-types.js";
 import { repoRoot } from "./helpers/reference.js";
+import { groupSizes } from "../src/pipeline/run.js";
 
 const cli = join(repoRoot, "dist", "cli", "main.js");
 const root = mkdtempSync(join(tmpdir(), "rplpipe-crash-"));
@@ -89,16 +90,28 @@ describe("crash safety", () => {
     writeSyntheticDay(d, { seconds: 600, arrays: 1, channelsPerArray: 2, seed: 9 });
     const n = 600 * 30000;
     const workers = 1;
-    const group = 1; // --memory-mb 100 holds one 72 MB channel at a time
+    const live = 1; // --memory-mb 100 holds one 72 MB channel buffer at a time (L = 1, G = 1)
     const r = spawnSync("node", [cli, "run", d, "--sessions", "session01", "--workers", String(workers), "--memory-mb", "100", "--json"], { encoding: "utf8" });
     expect(r.status, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout) as { maxRss: number; written: Record<string, number> };
     expect(s.written.highpass).toBe(2);
-    // docs/pipeline.md: peak ≈ 400 MB + 4·n·(K + 2·W·G) bytes (G = 1 channel per task here).
-    const bound = 400e6 + 4 * n * (group + 2 * workers * 1);
+    // docs/pipeline.md: peak ≈ 400 MB + 4·n·L bytes (the spike band is filtered in place; buffers are reused).
+    expect(groupSizes(n, 2, workers, 100e6)).toEqual({ taskSize: 1, liveSize: live });
+    const bound = 400e6 + 4 * n * live;
     process.stdout.write(`long channel: peak RSS ${(s.maxRss / 1e6).toFixed(0)} MB, bound ${(bound / 1e6).toFixed(0)} MB (n = ${n})\n`);
     expect(s.maxRss).toBeGreaterThan(4 * n); // measured, not zero
     expect(s.maxRss).toBeLessThan(bound);
     expect(existsSync(join(d, "session01", "array01", "channel002", "rplraw_d41d.hkl"))).toBe(true);
   }, 300_000);
+});
+
+describe("groupSizes", () => {
+  it("holds at most (W+1)·G channel buffers, fewer when the budget says so, and never more than the channels", () => {
+    const n = 18e6; // 72 MB per channel
+    expect(groupSizes(n, 32, 2, 6e9)).toEqual({ taskSize: 8, liveSize: 24 });
+    expect(groupSizes(n, 124, 4, 6e9)).toEqual({ taskSize: 8, liveSize: 40 });
+    expect(groupSizes(n, 6, 2, 6e9)).toEqual({ taskSize: 3, liveSize: 6 });
+    expect(groupSizes(n, 32, 2, 1e9)).toEqual({ taskSize: 4, liveSize: 12 }); // 13 affordable
+    expect(groupSizes(n, 32, 2, 100e6)).toEqual({ taskSize: 1, liveSize: 1 });
+  });
 });

@@ -12,6 +12,16 @@ import { writeSyntheticDay } from "../src/synth/day.js";
 import { RplpipeError } from "../src/errors.js";
 import { haveReference, runPythonJson } from "./helpers/reference.js";
 import { runCli } from "./helpers/cli.js";
+import { readHickle } from "../src/hdf5/hickle-read.js";
+import type { PyValue } from "../src/hdf5/hickle-types.js";
+
+/** The `data` array of a PyHipp channel object read back by readHickle. */
+function dataOf(v: PyValue): Float32Array {
+  if (v.kind !== "dict") throw new Error("not a dict");
+  const d = v.entries.find(([k]) => k === "data")?.[1];
+  if (!d || d.kind !== "ndarray" || !("data" in d) || !(d.data instanceof Float32Array)) throw new Error("no float32 data");
+  return d.data;
+}
 
 const root = mkdtempSync(join(tmpdir(), "rplpipe-e2e-"));
 const day = join(root, "picasso", "20181105");
@@ -75,6 +85,31 @@ describe("rplpipe run (end to end)", () => {
       for (const [k, same] of Object.entries(s.parallel!.same)) expect(same, `${name} rplparallel ${k}`).toBe(true);
     }
     expect(rep.sessioneye!.parallel!.keys).toEqual(["args", "markers", "timeStamps", "dirs", "setidx", "plotopts", "current_idx", "rawMarkers"]);
+  });
+
+  it("channel buffers reused from task to task (a one-channel memory budget) give the same files", async () => {
+    const small = join(root, "reuse", "picasso", "20181105");
+    writeSyntheticDay(small, { seconds: 5, arrays: 2, channelsPerArray: 2, seed: 4 });
+    const n = 5 * 30000;
+    // One channel buffer (4·n bytes) at a time: every channel after the first is read into the buffer the
+    // worker handed back, over the spike band it was filtered into.
+    const s = await runPipeline(small, { workers: 1, memoryBudget: 4 * n + 1000, stages: ["split", "lfp", "highpass"] });
+    expect(s.failures).toEqual([]);
+    expect(s.written).toMatchObject({ split: 8, lfp: 8, highpass: 8 });
+    for (const session of ["session01", "sessioneye"])
+      for (const e of kElectrodes) {
+        const rel = join(session, e < 33 ? "array01" : "array02", `channel${String(e).padStart(3, "0")}`);
+        for (const f of kChannelFiles) {
+          const a = dataOf(await readHickle(join(day, rel, f)));
+          const b = dataOf(await readHickle(join(small, rel, f)));
+          expect(b.length, `${rel}/${f}`).toBe(a.length);
+          let peak = 0;
+          let diff = 0;
+          for (let i = 0; i < a.length; i++) (peak = Math.max(peak, Math.abs(a[i]!))), (diff = Math.max(diff, Math.abs(a[i]! - b[i]!)));
+          // Raw samples are copies; the filters may run on other SIMD lane groupings here (1 channel per task).
+          expect(diff, `${rel}/${f}`).toBeLessThanOrEqual(f.startsWith("rplraw") ? 0 : 1e-6 * peak);
+        }
+      }
   });
 
   it("a rerun keeps what exists; --redo recomputes", async () => {

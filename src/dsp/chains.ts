@@ -171,14 +171,18 @@ export function highpassChain(x: Float32Array | Float64Array, options?: Highpass
  * {@link highpassChain} on several channels of equal length at once: the SOS form filters them together, one
  * channel per SIMD lane (8 at a time with AVX-512), which is several times faster than one call per channel.
  * Results equal {@link highpassChain} on each channel.
- * @throws {TypeError | RangeError} for bad options, channels of different lengths, or signals too short for the padding.
+ * @param outs where the bands go (default: new arrays); `outs[i]` may be `xs[i]`, which filters in place.
+ * @throws {TypeError | RangeError} for bad options, channels of different lengths, `outs` not matching `xs`, or
+ *   signals too short for the padding.
  */
-export function highpassChainChannels(xs: readonly Float32Array[], options?: HighpassChainOptions): Float32Array[] {
+export function highpassChainChannels(xs: readonly Float32Array[], options?: HighpassChainOptions, outs?: Float32Array[]): Float32Array[] {
   const f = highpassChainOptions(options);
+  if (outs !== undefined && (!Array.isArray(outs) || outs.length !== xs.length || outs.some((o, i) => !(o instanceof Float32Array) || o.length !== xs[i]?.length)))
+    throw invalidOption("outs", `${xs.length} Float32Arrays of the inputs' lengths (outs[i] may be xs[i]: in place)`, outs);
   if (xs.length === 0) return [];
-  if (f.form === "ba") return xs.map((x) => highpassChain(x, f));
+  if (f.form === "ba") return xs.map((x, i) => (outs ? (outs[i]!.set(highpassChain(x, f)), outs[i]!) : highpassChain(x, f)));
   const sos = butter(f.highOrder / 2, f.highPassFrequency, { btype: "bandpass", fs: f.samplingRate });
-  const outs = xs.map((x) => new Float32Array(x.length));
+  outs ??= xs.map((x) => new Float32Array(x.length));
   sosfiltfiltChannels(sos, xs, { padtype: f.padtype, padlen: f.padlen }, outs);
   return outs;
 }

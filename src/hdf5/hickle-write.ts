@@ -5,7 +5,8 @@
  * removed and nothing appears at `path`.
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync } from "node:fs";
+import { rmSync, statSync } from "node:fs";
+import { open, rename } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import { RplpipeError } from "../errors.js";
 import { checkInteger, checkKnownKeys, checkOneOf, checkString, isPlainObject } from "../validate.js";
@@ -58,6 +59,33 @@ function writeError(path: string, what: string, cause: unknown): RplpipeError {
  *   (an unwritable directory, a full disk, an error thrown by a streaming source, kept as `cause`)
  */
 export async function writeHickle(path: string, value: PyValue, options: WriteHickleOptions = {}): Promise<WriteHickleResult> {
+  return (await beginWriteHickle(path, value, options)).commit();
+}
+
+/** A hickle file written under its temporary name, not yet durable nor visible under its own. */
+export interface PendingHickle {
+  /**
+   * Syncs the temporary file to disk (on the libuv thread pool, so the caller's thread goes on computing) and
+   * renames it into place. Resolves to what {@link writeHickle} resolves to; on failure the temporary file is
+   * removed and nothing appears at the path. Call it once.
+   * @throws {RplpipeError} ERR_WRITE
+   */
+  commit(): Promise<WriteHickleResult>;
+  /** Removes the temporary file instead of committing it. */
+  abort(): void;
+}
+
+// h5wasm is one library instance per thread: the HDF5 phase of concurrent writes runs one at a time.
+let h5Queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * The first half of {@link writeHickle}: writes the whole file under a temporary name and closes it. When it
+ * resolves, every array of `value` has been copied out (the caller may reuse their buffers); the file becomes
+ * durable and visible only through `commit()`. A pipeline worker commits file k while it computes file k+1,
+ * so the disk flush overlaps the work instead of stalling it.
+ * @throws as {@link writeHickle}
+ */
+export async function beginWriteHickle(path: string, value: PyValue, options: WriteHickleOptions = {}): Promise<PendingHickle> {
   checkString("path", path);
   if (!isPlainObject(options)) throw new TypeError("Expected an object for options");
   checkKnownKeys("options", options, kOptionKeys);
@@ -67,6 +95,37 @@ export async function writeHickle(path: string, value: PyValue, options: WriteHi
 
   const target = resolve(path);
   const tmp = `${target}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`;
+  const turn = h5Queue.then(() => writeTemp(tmp, target, path, value, layout, chunkElements));
+  h5Queue = turn.catch(() => undefined);
+  await turn;
+  let settled = false;
+  return {
+    async commit(): Promise<WriteHickleResult> {
+      if (settled) throw new RplpipeError("ERR_WRITE", `Cannot write hickle file ${path}: already committed or aborted`);
+      settled = true;
+      try {
+        const fh = await open(tmp, "r+"); // durable before it becomes visible under its name
+        try {
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        await rename(tmp, target);
+      } catch (e) {
+        rmSync(tmp, { force: true });
+        throw writeError(path, "write failed", e);
+      }
+      return { path: target, bytes: statSync(target).size, layout };
+    },
+    abort(): void {
+      settled = true;
+      rmSync(tmp, { force: true });
+    },
+  };
+}
+
+/** The HDF5 phase: the whole document into `tmp`, closed. On failure `tmp` is removed and the error thrown. */
+async function writeTemp(tmp: string, target: string, path: string, value: PyValue, layout: HickleLayout, chunkElements: number): Promise<void> {
   const h = await loadH5();
   let file;
   try {
@@ -96,23 +155,9 @@ export async function writeHickle(path: string, value: PyValue, options: WriteHi
       failure ??= e;
     }
   }
-  if (failure === undefined) {
-    try {
-      const fd = openSync(tmp, "r+"); // durable before it becomes visible under its name
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, target);
-    } catch (e) {
-      failure = e;
-    }
-  }
   if (failure !== undefined) {
     rmSync(tmp, { force: true });
     if (failure instanceof TypeError || failure instanceof RangeError || failure instanceof RplpipeError) throw failure;
     throw writeError(path, "write failed", failure);
   }
-  return { path: target, bytes: statSync(target).size, layout };
 }

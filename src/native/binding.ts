@@ -8,6 +8,8 @@ export interface SimdBinding {
   simdInfo(): { detected: SimdLevelName; active: SimdLevelName };
   /** 0 scalar, 1 avx2, 2 avx512, -1 automatic; returns the level now active. */
   setSimdLevel(level: number): SimdLevelName;
+  /** [min, max] of a float32 array, NaN skipped ([Infinity, -Infinity] when nothing is left). */
+  minMaxF32(x: Float32Array): [number, number];
 }
 export type SimdLevelName = "scalar" | "avx2" | "avx512";
 

@@ -7,6 +7,7 @@
  * Hz, with PyHipp's Python types (docs/pipeline.md).
  */
 import type { PyValue } from "../hdf5/hickle-types.js";
+import { minMaxF32 } from "../simd.js";
 import { npArray, npScalar, pyDict, pyFloat, pyInt, pyList, pyNone, pyStr } from "../hdf5/hickle-types.js";
 import type { RplParallelResult, NdArray } from "./markers.js";
 
@@ -44,15 +45,9 @@ export function probeInfo(label: string): string {
   return `b'${s}'`;
 }
 
+/** [min, max] of the samples; NaN for an empty array (as before: PyHipp never writes an empty channel). */
 function minMax(data: Float32Array): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i]!;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return data.length ? [lo, hi] : [NaN, NaN];
+  return data.length ? minMaxF32(data) : [NaN, NaN];
 }
 
 /** DPObject.create's common attributes: dirs, setidx, plotopts, current_idx. */

@@ -1,14 +1,15 @@
 /**
- * `rplpipe run`: one pass per session. The .ns5 is read once per group of channels (as large a group as the
- * memory budget allows; one group for ordinary sessions); each channel's samples are transferred (not copied)
- * to a pool worker that writes its raw, LFP and spike-band files. The session's markers are written from the
+ * `rplpipe run`: one pass per session. The .ns5 is read once per group of channels (as many as there are free
+ * channel buffers); each channel's samples are transferred (not copied) to a pool worker that writes its raw,
+ * LFP and spike-band files and hands the buffers back for the next group. The session's markers are written from the
  * .nev on the main thread. A failing session or channel is recorded and the run goes on.
  *
  * Every output is a job of its day's ledger (src/ledger, docs/ledger.md): a channel's jobs are reserved as its
  * read group is formed, so concurrent runs on any hosts share a day's work and never do one job twice.
  *
- * Peak memory (documented in docs/pipeline.md): about 400 MB + 4·n·(K + 2·W·G) bytes, for n samples per
- * channel, W workers, G channels per worker task and K channels read per group (see groupSizes).
+ * Peak memory (documented in docs/pipeline.md): about 400 MB + 4·n·L bytes, for n samples per channel and L
+ * channel buffers live at once, L = min(channels, (W+1)·G) for W workers and G channels per task (see
+ * groupSizes). Buffers go back and forth between the reading thread and the workers and are reused.
  */
 import { Piscina } from "piscina";
 import { join } from "node:path";
@@ -317,7 +318,7 @@ async function runChannels(
   const todo = s.channels.filter((c) => c.outputs.raw || c.outputs.lfp || c.outputs.highpass);
   if (todo.length === 0) return;
   const day = dirname(s.path);
-  const { taskSize, readSize } = groupSizes(s.samples, todo.length, o.workers, o.budget);
+  const { taskSize, liveSize } = groupSizes(s.samples, todo.length, o.workers, o.budget);
   let nsx;
   try {
     nsx = openNsx(s.ns5, { neoCompatible: true });
@@ -343,6 +344,9 @@ async function runChannels(
     return group;
   };
   const inflight = new Set<Promise<void>>();
+  // Channel buffers of this session (s.samples float32 each): `live` made so far, `free` ones to read into.
+  const free: Float32Array[] = [];
+  let live = 0;
   const submit = (chunk: ClaimedChannel[], data: Float32Array[]) => {
     for (const c of chunk) mkdirSync(c.plan.dir, { recursive: true });
     const byId = new Map(chunk.map((c) => [c.plan.info.electrodeId, c]));
@@ -355,6 +359,8 @@ async function runChannels(
     };
     const p: Promise<void> = (pool.run(task, { transferList: data.map((d) => d.buffer as ArrayBuffer) }) as Promise<GroupResult>)
       .then((r) => {
+        // The worker moved the channel buffers back: the next read fills them (no fresh memory to fault in).
+        for (const b of r.buffers ?? []) if (b.length === s.samples) free.push(b);
         summary.peakWorkerRss = Math.max(summary.peakWorkerRss, r.rss);
         for (const w of r.written) {
           const stage = kStageOf[w.kind];
@@ -376,6 +382,7 @@ async function runChannels(
           }
       })
       .catch((e: Error & { code?: string }) => {
+        live -= data.length; // its buffers died with it
         // The worker itself died (out of memory, a crash): every output of the group still missing failed.
         // Without --redo a present output was written by this task (it was missing when claimed).
         for (const c of chunk)
@@ -395,16 +402,21 @@ async function runChannels(
     inflight.add(p);
   };
   try {
-    // The first read is one task per worker, so the workers start while the rest of the session is read.
-    for (let size = Math.min(readSize, o.workers * taskSize); ; size = readSize) {
-      // Bound memory: the next group is read (and claimed) only when at most one task per worker is left.
-      while (inflight.size > o.workers) await Promise.race(inflight);
-      const group = nextGroup(size);
+    for (;;) {
+      // Read when a task's worth of buffers is free: at most L channel buffers exist (L − G while the first
+      // read is short of buffers), and a worker that finishes finds its next task already read.
+      while (live - free.length > liveSize - taskSize && inflight.size > 0) await Promise.race(inflight);
+      // Reads start one task at a time until every worker has one, so the first worker starts after one short
+      // pass over the file and the others while the next groups are read.
+      const room = liveSize - (live - free.length);
+      const size = Math.max(taskSize, inflight.size < o.workers ? taskSize : room);
+      const group = nextGroup(Math.floor(size / taskSize) * taskSize);
       if (group.length === 0) break;
-      let data: Float32Array[];
+      const data = group.map(() => free.pop() ?? (live++, new Float32Array(s.samples)));
       try {
-        data = nsx.readScaled({ channels: group.map((c) => c.plan.index), segment: 0 });
+        nsx.readScaledInto(data, { channels: group.map((c) => c.plan.index), segment: 0 });
       } catch (e) {
+        free.push(...data);
         const err = e as RplpipeError;
         for (const c of group) {
           for (const k of kKinds) jobs.fail(day, c.claims[k], jobErrorFrom(e));
@@ -424,13 +436,16 @@ async function runChannels(
 }
 
 /**
- * Channels per worker task (filtered together, one per SIMD lane; up to 8) and per read of the .ns5, from the
- * memory budget: a task holds 8·n·G bytes (input + spike band), a read group 4·n·K.
+ * Channels per worker task (filtered together, one per SIMD lane; up to 8) and channel buffers held at once
+ * (`liveSize`: the tasks running, one queued per worker's next turn, and the group being read), from the
+ * memory budget. A task holds 4·n·G bytes: its spike bands are filtered in place over the raw samples, and its
+ * buffers come back to the reading thread for the next read (no fresh memory after the first W+1 tasks).
  */
-export function groupSizes(samples: number, channels: number, workers: number, budget: number): { taskSize: number; readSize: number } {
+export function groupSizes(samples: number, channels: number, workers: number, budget: number): { taskSize: number; liveSize: number } {
   const perChannel = Math.max(1, 4 * samples);
+  const affordable = Math.max(1, Math.floor(budget / perChannel));
   // At most 8 (one AVX-512 vector of doubles), and small enough that every worker gets a task.
-  const taskSize = Math.max(1, Math.min(8, Math.ceil(channels / workers), Math.floor(budget / (4 * perChannel * workers))));
-  const readSize = Math.max(workers * taskSize, Math.min(channels, Math.floor(budget / perChannel) - 2 * workers * taskSize));
-  return { taskSize, readSize: Math.min(channels, readSize) };
+  const taskSize = Math.max(1, Math.min(8, Math.ceil(channels / workers), Math.floor(affordable / (workers + 1))));
+  const liveSize = Math.min(channels, Math.max(taskSize, Math.min(affordable, (workers + 1) * taskSize)));
+  return { taskSize, liveSize };
 }

@@ -1,6 +1,14 @@
-/** Piscina worker entry: one group of channels per call (see channel-task.ts). Loaded from dist/ by the pool. */
-import { runGroupTask, type GroupTask } from "./channel-task.js";
+/**
+ * Piscina worker entry: one group of channels per call (see channel-task.ts). Loaded from dist/ by the pool.
+ * The task's channel buffers are moved back with the result (not cloned), so the reading thread refills them
+ * for its next group instead of faulting in fresh memory for every channel.
+ */
+import { Piscina } from "piscina";
+import { runGroupTask, type GroupTask, type GroupResult } from "./channel-task.js";
 
-export default function (task: GroupTask) {
-  return runGroupTask(task);
+export default async function (task: GroupTask) {
+  const result: GroupResult = await runGroupTask(task);
+  const buffers = [...new Set(task.data.map((d) => d.buffer as ArrayBuffer))];
+  result.buffers = task.data;
+  return Piscina.move({ [Piscina.transferableSymbol]: buffers, [Piscina.valueSymbol]: result } as never);
 }

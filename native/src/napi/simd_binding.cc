@@ -3,6 +3,7 @@
 #include "napi/js_errors.h"
 #include "napi/modules.h"
 #include "simd/cpu_features.h"
+#include "simd/minmax.h"
 
 namespace rpl::napi {
 
@@ -19,11 +20,24 @@ Napi::Value SetSimdLevel(const Napi::CallbackInfo& info) {
   simd::SetForced(v < 0 ? -1 : static_cast<int>(v));
   return Napi::String::New(info.Env(), simd::Name(simd::Active()));
 }
+// minMaxF32(x: Float32Array) -> [min, max] (NaN skipped; [+inf, -inf] when nothing is left).
+Napi::Value MinMaxF32(const Napi::CallbackInfo& info) {
+  return Guard(info.Env(), [&]() -> Napi::Value {
+    Napi::TypedArray t = ArgTypedArray(info, 0, "x", napi_float32_array);
+    const auto a = t.As<Napi::Float32Array>();
+    const simd::MinMax m = simd::MinMaxF32(a.Data(), a.ElementLength());
+    Napi::Array r = Napi::Array::New(info.Env(), 2);
+    r.Set(uint32_t{0}, Napi::Number::New(info.Env(), m.min));
+    r.Set(uint32_t{1}, Napi::Number::New(info.Env(), m.max));
+    return r;
+  });
+}
 }  // namespace
 
 void RegisterSimd(Napi::Env env, Napi::Object exports) {
   exports.Set("simdInfo", Napi::Function::New(env, SimdInfo, "simdInfo"));
   exports.Set("setSimdLevel", Napi::Function::New(env, SetSimdLevel, "setSimdLevel"));
+  exports.Set("minMaxF32", Napi::Function::New(env, MinMaxF32, "minMaxF32"));
 }
 
 }  // namespace rpl::napi
