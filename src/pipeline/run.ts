@@ -193,6 +193,8 @@ export async function runPipeline(dir: string, options: RunOptions = {}): Promis
     }
     if (parallelKept(s)) summary.skipped.parallel++;
   }
+  if (stages.includes("sort"))
+    for (const day of new Set(plan.sessions.map((s) => dirname(s.path)))) totals.sort += sortTargets(day, plan.sessions, options, jobs).electrodes.length;
   emit({ type: "plan", sessions: plan.sessions, totals });
   for (const f of summary.failures) emit({ type: "failure", failure: f });
   for (const s of plan.sessions) for (const w of s.warnings) emit({ type: "warning", message: `${s.name}: ${w}` });
@@ -228,19 +230,24 @@ export async function runPipeline(dir: string, options: RunOptions = {}): Promis
 
 const firingsOf = (day: string, e: number): string => join(day, "mountains", `channel${String(e).padStart(3, "0")}`, "output", "firings.mda");
 
+/**
+ * A day's channels (`all`) and those the sort stage is to sort: the failed ones with --retry-errors, all with
+ * --redo, else those without mountains/channelNNN/output/firings.mda (a channel counts as sorted once it exists).
+ */
+function sortTargets(day: string, sessions: SessionPlan[], options: RunOptions, jobs: RunJobs): { all: number[]; electrodes: number[] } {
+  const all = [...new Set(sessions.filter((s) => dirname(s.path) === day).flatMap((s) => s.channels.map((c) => c.info.electrodeId)))];
+  if (options.retryErrors) return { all, electrodes: all.filter((e) => jobs.isError(day, { stage: "sort", session: null, channel: e })) };
+  if (options.redo) return { all, electrodes: all };
+  return { all, electrodes: all.filter((e) => !existsSync(firingsOf(day, e))) };
+}
+
 /** Sorts each day's channels once their spike bands exist (src/pipeline/sort-stage.ts), one ledger job per channel. */
 async function sortStage(sessions: SessionPlan[], options: RunOptions, jobs: RunJobs, summary: RunSummary, emit: (e: RunEvent) => void, fail: (f: RunFailure) => void): Promise<void> {
   const days = [...new Set(sessions.map((s) => dirname(s.path)))];
   for (const day of days) {
-    const all = [...new Set(sessions.filter((s) => dirname(s.path) === day).flatMap((s) => s.channels.map((c) => c.info.electrodeId)))];
-    // A channel counts as sorted once mountains/channelNNN/output/firings.mda exists (kept unless --redo).
-    const sorted = (e: number) => existsSync(firingsOf(day, e));
-    let electrodes: number[];
-    if (options.retryErrors) electrodes = all.filter((e) => jobs.isError(day, { stage: "sort", session: null, channel: e }));
-    else if (options.redo) electrodes = all;
-    else {
-      electrodes = all.filter((e) => !sorted(e));
-      for (const e of all) if (sorted(e)) jobs.adopt(day, { stage: "sort", session: null, channel: e }, firingsOf(day, e));
+    const { all, electrodes } = sortTargets(day, sessions, options, jobs);
+    if (!options.retryErrors && !options.redo) {
+      for (const e of all) if (!electrodes.includes(e)) jobs.adopt(day, { stage: "sort", session: null, channel: e }, firingsOf(day, e));
       summary.skipped.sort += all.length - electrodes.length;
     }
     if (electrodes.length === 0) continue;
