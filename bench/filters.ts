@@ -2,7 +2,10 @@
  * Filter benchmark (issue 3): PyHipp's two chains on the same data — 16 channels × 60 s at 30 kHz — by
  * rplpipe and by scipy, in one run, per core and with all cores.
  *   rplpipe: SOS filtfilt + polyphase resampling, vectorised across the 16 interleaved channels; all cores =
- *            one worker thread per CPU, each on its block of channels.
+ *            one worker thread per CPU, each on its block of channels. Two rows per chain on one core:
+ *            "fresh outputs" allocates the output arrays inside the timed call (a caller that allocates per
+ *            call; first-touching new memory is expensive on VMs), "reused outputs" writes into arrays
+ *            allocated once and already touched (what the pipeline does). The all-cores row allocates.
  *   scipy:   PyHipp's path (resample_poly + filtfilt(b, a)) and sosfiltfilt, one channel per task; all cores
  *            = a multiprocessing pool with one process per CPU (what one Slurm job per core gives).
  * Throughput = input samples (all channels) per second. Prints a table and writes bench/results/filters.json.
@@ -17,7 +20,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import * as lib from "../src/index.js";
 // @ts-expect-error plain JS module shared with the workers
-import { runChain } from "./filters-work.mjs";
+import { makeOutputs, runChain } from "./filters-work.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const nch = 16;
@@ -95,10 +98,14 @@ const x = makeData();
 const samples = nch * n;
 const msps = (s: number) => samples / s / 1e6;
 const ours1: Record<string, number> = {};
+const ours1Reused: Record<string, number> = {};
 const oursN: Record<string, number> = {};
 for (const chain of chains) {
   runChain(lib, chain, x, nch); // warm-up
   ours1[chain] = Math.min(...Array.from({ length: repeats }, () => runChain(lib, chain, x, nch)));
+  const bufs = makeOutputs(lib, chain, n, nch);
+  runChain(lib, chain, x, nch, bufs); // warm-up, and touches the buffers
+  ours1Reused[chain] = Math.min(...Array.from({ length: repeats }, () => runChain(lib, chain, x, nch, bufs)));
   oursN[chain] = await allCores(x, chain);
 }
 const py1 = scipy(x, 1);
@@ -112,7 +119,8 @@ for (const chain of chains) {
     const add = (impl: string, s: number) => rows.push({ chain, impl, cores, seconds: s, msps: msps(s), speedup: base / s });
     add("scipy PyHipp path (resample_poly + filtfilt b,a)", base);
     add("scipy sosfiltfilt", py[`${chain}/sos`]!);
-    add("rplpipe (SOS, SIMD across channels)", ours[chain]!);
+    add("rplpipe (SOS, SIMD across channels), fresh outputs", ours[chain]!);
+    if (cores === 1) add("rplpipe (SOS, SIMD across channels), reused outputs", ours1Reused[chain]!);
   }
 }
 

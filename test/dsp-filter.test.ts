@@ -43,6 +43,11 @@ function rms(y: ArrayLike<number>): number {
   for (let i = 0; i < y.length; i++) s += y[i]! * y[i]!;
   return Math.sqrt(s / y.length);
 }
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
+  return m;
+}
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
   let m = 0;
@@ -212,7 +217,10 @@ describe("SIMD paths, channel blocks and layouts agree", () => {
   const levels = (["scalar", "avx2", "avx512"] as const).filter((l, i) => i <= ["scalar", "avx2", "avx512"].indexOf(simdInfo().detected));
   afterAll(() => { setSimdLevel("auto"); });
 
-  it(`scalar, ${levels.slice(1).join(", ") || "(no SIMD here)"} give identical bits (13 and 16 channels, f32/f64, 4/7/12 sections)`, () => {
+  // The portable kernel rounds every product (scipy's loop); AVX2 and AVX-512 fuse multiply-adds, the same
+  // operations in every kernel of both levels, so they agree with scalar within rounding and with each other
+  // bit for bit.
+  it(`scalar, ${levels.slice(1).join(", ") || "(no SIMD here)"} agree within 1e-12 x max|y|, float32 out within one float32 step (13 and 16 channels, f32/f64, 4/7/12 sections)`, () => {
     const results = levels.map((level) => {
       expect(setSimdLevel(level)).toBe(level);
       const out: FloatArrayLike[] = [];
@@ -229,8 +237,22 @@ describe("SIMD paths, channel blocks and layouts agree", () => {
       return out;
     });
     setSimdLevel("auto");
+    let worst = 0;
     for (let l = 1; l < results.length; l++)
-      results[l]!.forEach((y, i) => expect(maxDiff(y, results[0]![i]!), `${levels[l]} #${i}`).toBe(0));
+      results[l]!.forEach((y, i) => {
+        const ref = results[0]![i]!;
+        const scale = maxAbs(ref);
+        if (y instanceof Float32Array) {
+          for (let k = 0; k < y.length; k++)
+            if (Math.abs(y[k]! - ref[k]!) > 2 ** -23 * Math.abs(ref[k]!) + 1e-12 * scale) expect.fail(`${levels[l]} #${i}[${k}]: ${y[k]} vs ${ref[k]}`);
+        } else {
+          const d = maxDiff(y, ref);
+          worst = Math.max(worst, d / scale);
+          expect(d, `${levels[l]} #${i}`).toBeLessThanOrEqual(1e-12 * scale);
+        }
+      });
+    if (results.length === 3) results[2]!.forEach((y, i) => expect(maxDiff(y, results[1]![i]!), `avx512 vs avx2 #${i}`).toBe(0));
+    console.log(`[filter] SIMD levels ${levels.join(", ")}: worst float64 |diff| vs scalar / max|y| = ${worst.toExponential(2)}`);
   });
 
   it("interleaved channel blocks equal each channel filtered alone; channel-major and de-interleaving too", () => {

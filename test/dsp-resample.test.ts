@@ -229,7 +229,7 @@ describe.skipIf(!hasRef)("outputs equal scipy.signal.resample_poly", () => {
       expect(rel, c.id).toBeLessThanOrEqual(1e-9);
     }
     console.log(`[resample] float64 vs scipy, max|d|/RMS per case:\n  ${lines.join("\n  ")}\n  worst: ${worst.toExponential(2)}`);
-    expect(worst).toBeLessThanOrEqual(1e-12); // same taps, same order: expected 0 on the reference machine
+    expect(worst).toBeLessThanOrEqual(1e-12); // same taps, same order: 0 on the portable kernel, ~1e-16 with FMA
   });
 
   it("float32 input: equals scipy on x.astype(float64); documents the gap to scipy's float32 math", () => {
@@ -276,19 +276,37 @@ describe("internal consistency (no scipy needed)", () => {
     }
   });
 
-  it("scalar, AVX2 and AVX-512 kernels give identical bits", () => {
+  it("scalar, AVX2 and AVX-512 kernels agree within 1e-12 x max|y| (AVX2 and AVX-512 bit for bit)", () => {
+    // The portable kernel rounds every product (scipy's sequence); AVX2 and AVX-512 use one fused multiply-add
+    // per product, the same operations on every lane, so those two give identical bits.
     const info = simdInfo();
     const levels = (["scalar", "avx2", "avx512"] as const).filter((l, i) => i <= ["scalar", "avx2", "avx512"].indexOf(info.detected));
     const sel = cases.filter((c) => c.nch > 1 || c.rows >= 45_000 || c.up === 160);
+    let worst = 0;
     for (const c of sel) {
       const results = levels.map((l) => {
         expect(setSimdLevel(l)).toBe(l);
         return resampleCase(c);
       });
-      for (let i = 1; i < results.length; i++) expect(sameBits(results[i]!, results[0]!), `${c.id} ${levels[i]}`).toBe(true);
+      let scale = 0;
+      for (const v of results[0]!) scale = Math.max(scale, Math.abs(v));
+      for (let i = 1; i < results.length; i++) {
+        const d = maxAbsDiff(results[i]!, results[0]!);
+        if (results[i] instanceof Float32Array) {
+          // float32 out: each element is the double result rounded once, so at most one float32 step apart.
+          for (let k = 0; k < results[i]!.length; k++) {
+            const tol = 2 ** -23 * Math.abs(results[0]![k]!) + 1e-12 * scale;
+            if (Math.abs(results[i]![k]! - results[0]![k]!) > tol) expect.fail(`${c.id} ${levels[i]} #${k}: ${results[i]![k]} vs ${results[0]![k]}`);
+          }
+        } else {
+          worst = Math.max(worst, d / (scale || 1));
+          expect(d, `${c.id} ${levels[i]} vs scalar`).toBeLessThanOrEqual(1e-12 * scale);
+        }
+      }
+      if (results.length === 3) expect(sameBits(results[2]!, results[1]!), `${c.id} avx512 vs avx2`).toBe(true);
     }
     setSimdLevel("auto");
-    console.log(`[resample] SIMD levels compared: ${levels.join(", ")} (detected ${info.detected})`);
+    console.log(`[resample] SIMD levels compared: ${levels.join(", ")} (detected ${info.detected}); worst float64 |diff| vs scalar / max|y|: ${worst.toExponential(2)}`);
   });
 
   it("streaming in random chunks equals one call bit for bit", () => {

@@ -4,11 +4,14 @@
 // keeps every `down`-th sample and trims the filter delay. Output m is therefore the centred dot product
 //   y[m] = sum_i x[i] * h[q - i*up],   q = m*down + half_len,   0 <= q - i*up < L,   x = 0 outside the signal,
 // and scipy's upfirdn adds the terms in ascending i, starting from 0. Only the kept outputs are computed, with
-// the same ascending order, no fused multiply-adds and double accumulation, so float64 results are the same
-// doubles scipy returns (zero taps and zero padding only ever add +-0, which cannot change a sum).
+// the same ascending order and double accumulation. The portable kernel rounds each product before the add,
+// so its float64 results are the same doubles scipy returns; the AVX2/AVX-512 kernels use one fused
+// multiply-add per term (~1e-16 relative from scipy). Zero taps and zero padding only ever add +-0, which
+// cannot change a sum.
 //
 // Data layout: interleaved (sample-major) rows, x[row*nch + c], as NSx stores them; SIMD lanes run across
-// channels, so each channel's arithmetic is exactly the scalar one and every SIMD level gives identical bits.
+// channels; every vector width of a level performs the same operations per channel, so channel groupings give
+// identical bits, and AVX2 and AVX-512 (both FMA) give identical bits to each other.
 // A single channel is split into 16 equal segments that are interleaved in a scratch block, so it is
 // vectorised the same way.
 //

@@ -1,12 +1,11 @@
 // AVX-512 resampling tile kernel: 8 doubles per vector across channels, with 4-wide (AVX) and scalar code
 // for the channels left over. Built with a target attribute and only called when simd::Active() is AVX-512.
-// AVX-512F always has FMA, so every product goes through an empty asm that keeps it rounded: the sum must
-// round the product and the add separately, as scipy does.
+// Every product is added with one fused multiply-add (also for the 4-wide and one-lane leftovers, so every
+// channel of a call is computed the same way); see resample_poly_kernel_impl.h.
 #include <cstddef>
 #include <cstdint>
 
 #include "dsp/resample_poly_kernel.h"
-#include "dsp/resample_poly_scalar_vec.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -15,7 +14,20 @@ namespace rpl::dsp::resample_internal {
 
 namespace {
 
-#define RPL_RESAMPLE_TARGET __attribute__((target("avx512f")))
+#define RPL_RESAMPLE_TARGET __attribute__((target("avx512f,fma")))
+
+// One channel, one fused multiply-add per product (vfmadd...sd), as the vector lanes do.
+struct ScalarFmaVec {
+  using T = __m128d;  // the low lane only
+  static constexpr int kLanes = 1;
+  RPL_RESAMPLE_TARGET static inline T Zero() { return _mm_setzero_pd(); }
+  RPL_RESAMPLE_TARGET static inline T Load(const double* p) { return _mm_load_sd(p); }
+  RPL_RESAMPLE_TARGET static inline T Load(const float* p) { return _mm_cvtss_sd(_mm_setzero_pd(), _mm_load_ss(p)); }
+  RPL_RESAMPLE_TARGET static inline T Broadcast(const double* p) { return _mm_load_sd(p); }
+  RPL_RESAMPLE_TARGET static inline T MulAdd(T acc, T x, T h) { return _mm_fmadd_sd(x, h, acc); }
+  RPL_RESAMPLE_TARGET static inline void Store(double* p, T v) { _mm_store_sd(p, v); }
+  RPL_RESAMPLE_TARGET static inline void Store(float* p, T v) { _mm_store_ss(p, _mm_cvtsd_ss(_mm_setzero_ps(), v)); }
+};
 
 struct Avx512Vec {
   using T = __m512d;
@@ -27,12 +39,7 @@ struct Avx512Vec {
   RPL_RESAMPLE_TARGET static inline T Load(const double* p) { return _mm512_loadu_pd(p); }
   RPL_RESAMPLE_TARGET static inline T Load(const float* p) { return _mm512_maskz_cvtps_pd(kAll, _mm256_loadu_ps(p)); }
   RPL_RESAMPLE_TARGET static inline T Broadcast(const double* p) { return _mm512_set1_pd(*p); }
-  RPL_RESAMPLE_TARGET static inline T Add(T a, T b) { return _mm512_add_pd(a, b); }
-  RPL_RESAMPLE_TARGET static inline T Mul(T a, T b) {
-    T p = _mm512_mul_pd(a, b);
-    __asm__("" : "+v"(p));
-    return p;
-  }
+  RPL_RESAMPLE_TARGET static inline T MulAdd(T acc, T x, T h) { return _mm512_fmadd_pd(x, h, acc); }
   RPL_RESAMPLE_TARGET static inline void Store(double* p, T v) { _mm512_storeu_pd(p, v); }
   RPL_RESAMPLE_TARGET static inline void Store(float* p, T v) { _mm256_storeu_ps(p, _mm512_maskz_cvtpd_ps(kAll, v)); }
 };
@@ -44,12 +51,7 @@ struct Avx256Vec {
   RPL_RESAMPLE_TARGET static inline T Load(const double* p) { return _mm256_loadu_pd(p); }
   RPL_RESAMPLE_TARGET static inline T Load(const float* p) { return _mm256_cvtps_pd(_mm_loadu_ps(p)); }
   RPL_RESAMPLE_TARGET static inline T Broadcast(const double* p) { return _mm256_broadcast_sd(p); }
-  RPL_RESAMPLE_TARGET static inline T Add(T a, T b) { return _mm256_add_pd(a, b); }
-  RPL_RESAMPLE_TARGET static inline T Mul(T a, T b) {
-    T p = _mm256_mul_pd(a, b);
-    __asm__("" : "+v"(p));
-    return p;
-  }
+  RPL_RESAMPLE_TARGET static inline T MulAdd(T acc, T x, T h) { return _mm256_fmadd_pd(x, h, acc); }
   RPL_RESAMPLE_TARGET static inline void Store(double* p, T v) { _mm256_storeu_pd(p, v); }
   RPL_RESAMPLE_TARGET static inline void Store(float* p, T v) { _mm_storeu_ps(p, _mm256_cvtpd_ps(v)); }
 };
@@ -65,7 +67,7 @@ RPL_RESAMPLE_TARGET void RunTileAvx512(const TileJob<TIn, TOut>& job) {
   for (; c + 16 <= job.channels; c += 16) TileChannels<Avx512Vec, 2>(job, c);
   for (; c + 8 <= job.channels; c += 8) TileChannels<Avx512Vec, 1>(job, c);
   for (; c + 4 <= job.channels; c += 4) TileChannels<Avx256Vec, 1>(job, c);
-  for (; c < job.channels; ++c) TileChannels<ScalarVec, 1>(job, c);
+  for (; c < job.channels; ++c) TileChannels<ScalarFmaVec, 1>(job, c);
 }
 
 #undef RPL_RESAMPLE_TARGET

@@ -1,13 +1,15 @@
 // Body of the resampling tile kernel, written once over a vector type and compiled once per SIMD level.
 //
 // Not a normal header: a per-level .cc defines RPL_RESAMPLE_TARGET (a target attribute, or nothing) and the
-// vector structs it needs (T, kLanes, Zero, Load(float*/double*), Broadcast, Add, Mul, Store(float*/double*)),
+// vector structs it needs (T, kLanes, Zero, Load(float*/double*), Broadcast, MulAdd, Store(float*/double*)),
 // then includes this inside its own anonymous namespace. Internal linkage keeps the per-level copies apart.
 //
-// Exactness: each lane computes acc = acc + x*h over its rows in ascending order starting from +0, with the
-// product rounded before the add (Vec::Mul must stop FMA contraction). That is scipy's upfirdn sequence, so
-// every level and every channel grouping produces the same doubles. Partial sums are parked in a double
-// array between the phases of a tile; storing and reloading a double is exact.
+// Order: each lane computes acc = MulAdd(acc, x, h) over its rows in ascending order starting from +0. The
+// portable vectors round the product before the add (scipy's upfirdn sequence: the same doubles scipy
+// returns); the AVX2/AVX-512 ones use one fused multiply-add (rounded once), and so do their one-lane
+// vectors for left-over channels, so within a level every channel grouping produces the same doubles, and
+// the levels differ by rounding only (~1e-16 of the signal scale). Partial sums are parked in a double array
+// between the phases of a tile; storing and reloading a double is exact.
 #ifndef RPL_RESAMPLE_TARGET
 #error "define RPL_RESAMPLE_TARGET before including resample_poly_kernel_impl.h"
 #endif
@@ -38,7 +40,7 @@ RPL_RESAMPLE_TARGET void Accumulate(double* acc, const TIn* x, std::ptrdiff_t xs
     for (int v = 0; v < V; ++v) xv[v] = Vec::Load(row + v * L);
     for (int r = 0; r < N; ++r) {
       const typename Vec::T hv = Vec::Broadcast(w[r] + t);
-      for (int v = 0; v < V; ++v) a[r][v] = Vec::Add(a[r][v], Vec::Mul(xv[v], hv));
+      for (int v = 0; v < V; ++v) a[r][v] = Vec::MulAdd(a[r][v], xv[v], hv);
     }
   }
   for (int r = 0; r < N; ++r)

@@ -13,7 +13,8 @@ struct ScalarVec {
   static inline T Load(const double* p) { return *p; }
   static inline T Load(const float* p) { return static_cast<double>(*p); }
   static inline T Broadcast(const double* p) { return *p; }
-  static inline T Add(T a, T b) { return a + b; }
+  // acc + x*h with the product rounded first (scipy's sequence).
+  static inline T MulAdd(T acc, T x, T h) { return acc + Mul(x, h); }
   static inline T Mul(T a, T b) {
     T p = a * b;
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))

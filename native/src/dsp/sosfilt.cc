@@ -101,8 +101,10 @@ std::vector<Block> PlanBlocks(size_t n_channels) {
   const simd::Level level = simd::Active();
   std::vector<Block> blocks;
   size_t c = 0;
-  // A lone channel gains nothing from SIMD lanes: the 1-lane kernel is 4-8x less work for it.
-  if (n_channels == 1) return {{0, 1, ScalarKernel(1)}};
+  // A lone channel gains nothing from SIMD lanes: the 1-lane kernel is 4-8x less work for it. The SIMD levels
+  // use their FMA one (same operations, so the same bits, as their wide kernels).
+  const CascadeKernel one = level == simd::Level::kScalar ? ScalarKernel(1) : Fma1Kernel();
+  if (n_channels == 1) return {{0, 1, one}};
   // AVX-512: full 16-channel blocks run two vectors per row (Avx512PairKernel), the rest as below.
   const CascadeKernel wide = level == simd::Level::kAvx512 ? Avx512Kernel()
                              : level == simd::Level::kAvx2 ? Avx2Kernel()
@@ -115,7 +117,7 @@ std::vector<Block> PlanBlocks(size_t n_channels) {
   }
   while (c < n_channels) {
     const size_t left = n_channels - c;
-    CascadeKernel k = left >= static_cast<size_t>(wide.lanes) ? wide : left == 1 ? ScalarKernel(1)
+    CascadeKernel k = left >= static_cast<size_t>(wide.lanes) ? wide : left == 1 ? one
                       : left <= static_cast<size_t>(narrow.lanes) ? narrow : wide;
     const int w = static_cast<int>(std::min<size_t>(left, static_cast<size_t>(k.lanes)));
     blocks.push_back({c, w, k});

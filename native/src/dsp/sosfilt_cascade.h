@@ -5,10 +5,12 @@
 // V defined in that file's anonymous namespace: the instantiations then have internal linkage, so the linker
 // can never swap an AVX-512 copy in for the portable one.
 //
-// V provides: kLanes, Reg, Set1(double), Load(const float*/const double*), Store(float*/double*, Reg),
-// Add, Sub, Mul. Fixed section counts keep coefficients and state in registers; NSEC == 0 reads them from
-// memory for any count. Every variant (section count, coefficient Form, lane type) performs, per lane, the
-// operations of scipy's loop in the same order, so all give the same bits.
+// V provides: kLanes, kFma, Reg, Set1(double), Load(const float*/const double*), Store(float*/double*, Reg),
+// Add, Sub, Mul, and with kFma also Fma(a, b, c) = a*b + c and Fnmadd(a, b, c) = c - a*b, each rounded once.
+// Fixed section counts keep coefficients and state in registers; NSEC == 0 reads them from memory for any
+// count. Every variant (section count, coefficient Form, lane type) of one arithmetic (kFma or not)
+// performs, per lane, the same rounded operations in the same order, so all kernels of one SIMD level give
+// the same bits (sosfilt_kernel.h).
 #ifndef RPLPIPE_DSP_SOSFILT_CASCADE_H_
 #define RPLPIPE_DSP_SOSFILT_CASCADE_H_
 
@@ -39,8 +41,12 @@ inline Form FormOf(const double* coef, int nsec) {
   return coef[0] == coef[2] ? Form::kSymUnitTail : Form::kUnitTail;
 }
 
-// One section, scipy's order: y = b0*x + z0; z0 = (b1*x - a1*y) + z1; z1 = b2*x - a2*y.
+// One section. Without FMA, scipy's order: y = b0*x + z0; z0 = (b1*x - a1*y) + z1; z1 = b2*x - a2*y.
+// With FMA: y = b0*x + z0; z0 = fnmadd(a1, y, fma(b1, x, z1)); z1 = fnmadd(a2, y, b2*x) (fewer roundings,
+// and two dependent operations per row on the z0 -> y -> z0 recursion instead of four).
 // kUnit: b0 == b2 == 1 (no multiply); kSym: b2 == b0 (one multiply for both).
+// (Tried: for Butterworth tails, b1 == +-2, fma(+-2, x, z1) == z1 +- (x + x) exactly, moving three multiply-
+// adds per row to the adders. No measurable gain on Zen 5, so not kept.)
 template <class V, bool kUnit, bool kSym>
 inline typename V::Reg Section(typename V::Reg x, typename V::Reg b0, typename V::Reg b1, typename V::Reg b2,
                                typename V::Reg a1, typename V::Reg a2, typename V::Reg& z0,
@@ -50,12 +56,17 @@ inline typename V::Reg Section(typename V::Reg x, typename V::Reg b0, typename V
   if constexpr (kUnit) b0x = x;
   else b0x = V::Mul(b0, x);
   const R y = V::Add(b0x, z0);
-  z0 = V::Add(V::Sub(V::Mul(b1, x), V::Mul(a1, y)), z1);
+  if constexpr (V::kFma) {
+    z0 = V::Fnmadd(a1, y, V::Fma(b1, x, z1));
+  } else {
+    z0 = V::Add(V::Sub(V::Mul(b1, x), V::Mul(a1, y)), z1);
+  }
   R b2x;
   if constexpr (kUnit) b2x = x;
   else if constexpr (kSym) b2x = b0x;
   else b2x = V::Mul(b2, x);
-  z1 = V::Sub(b2x, V::Mul(a2, y));
+  if constexpr (V::kFma) z1 = V::Fnmadd(a2, y, b2x);
+  else z1 = V::Sub(b2x, V::Mul(a2, y));
   return y;
 }
 
@@ -99,6 +110,8 @@ void Rows(const CascadeCall& c) {
       Prefetch(in, io + kPrefetchRows * is);
       R x = V::Load(in + io);
       io += is;
+      // (One loop with the s == 0 case inside: GCC keeps the portable kernel's lane arrays in registers this
+      // way, not when section 0 is peeled off.)
       for (int s = 0; s < NSEC; ++s) {
         if (s == 0) x = Section<V, false, F == Form::kSymUnitTail>(x, b0[s], b1[s], b2[s], a1[s], a2[s], z0[s], z1[s]);
         else x = Section<V, F != Form::kGeneral, false>(x, b0[s], b1[s], b2[s], a1[s], a2[s], z0[s], z1[s]);

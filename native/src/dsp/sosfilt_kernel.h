@@ -4,13 +4,20 @@
 // runs the same recurrence on its own channel and no lane ever talks to another. The state stays in double
 // whatever the sample type; float32 samples are widened on load and rounded once on store.
 //
-// Per lane and section, in exactly the order of scipy's _sosfilt.pyx (transposed direct form II):
+// Per lane and section, transposed direct form II as in scipy's _sosfilt.pyx. The portable kernels follow
+// scipy's operations exactly, every product rounded:
 //   y  = b0*x + z0
 //   z0 = (b1*x - a1*y) + z1
 //   z1 = b2*x - a2*y
-// No path may fuse a multiply and an add (FMA) — the kernels are compiled with fp-contract=off and use
-// separate mul/add intrinsics — so the scalar, AVX2 and AVX-512 paths give bit-identical results, equal to
-// scipy's float64 sosfilt up to its own rounding.
+// The SIMD levels (AVX2 requires FMA; AVX-512F has it) fuse them, each fma rounded once:
+//   y  = b0*x + z0
+//   z0 = fnmadd(a1, y, fma(b1, x, z1))      (z1 + b1*x - a1*y)
+//   z1 = fnmadd(a2, y, b2*x)
+// which is fewer operations, a shorter recursion and fewer roundings. Every kernel of one arithmetic gives
+// the same bits (AVX-512 16/8-lane, AVX2 4-lane and the one-lane FMA kernel all perform the FMA sequence;
+// the kernels are compiled with fp-contract=off so the compiler fuses nothing else), so channel blocks,
+// layouts and levels AVX2/AVX-512 agree bit for bit; the portable kernels differ from them by rounding only
+// (~1e-16 relative per operation; measured <= ~1e-15 of max|y| after sosfiltfilt).
 #ifndef RPLPIPE_DSP_SOSFILT_KERNEL_H_
 #define RPLPIPE_DSP_SOSFILT_KERNEL_H_
 
@@ -49,13 +56,16 @@ inline constexpr int kMaxLanes = 16;
 
 // Portable C++ (any CPU): 1 lane (a single channel) or 4 lanes.
 CascadeKernel ScalarKernel(int lanes);
-// 4 lanes of __m256d. Only call when rpl::simd::Active() >= kAvx2.
+// 4 lanes of __m256d, FMA. Only call when rpl::simd::Active() >= kAvx2.
 CascadeKernel Avx2Kernel();
+// 1 lane with scalar FMA instructions: the lone-channel kernel of the SIMD levels (same bits as their wide
+// kernels). Only call when rpl::simd::Active() >= kAvx2.
+CascadeKernel Fma1Kernel();
 // 8 lanes of __m512d. Only call when rpl::simd::Active() == kAvx512.
 CascadeKernel Avx512Kernel();
 // 16 lanes: two __m512d per row, so every row carries two independent recursions. One 8-lane recursion is
-// bound by its latency (about 16 cycles per row through z0: add, multiply, subtract, add), not by the
-// arithmetic units; the pair keeps them busy. Same operations per lane. Only when Active() == kAvx512.
+// bound by its latency (through z0: an add and an fnmadd per section and row), not by the arithmetic units;
+// the pair keeps them busy. Same operations per lane. Only when Active() == kAvx512.
 CascadeKernel Avx512PairKernel();
 
 }  // namespace rpl::dsp
