@@ -5,11 +5,17 @@
  * (get_analogsignal_chunk + rescale_signal_raw_to_float + one contiguous array per channel). Throughput is
  * file data bytes per second. Results go to bench/results/read-nsx.json.
  *
- * Run: npx vite-node bench/read-nsx.ts [--minutes 10] [--channels 64] [--repeats 3] [--no-neo]
+ * Warm page cache: by default the freshly written file is dropped from the page cache (dd iflag=nocache) and
+ * read once through rplpipe, i.e. the cache is what a first, cold read through rplpipe leaves: with
+ * MADV_HUGEPAGE on our mapping the kernel reads ahead into 2 MiB folios, which every later mapping (ours and
+ * neo's numpy memmap alike) maps without 4 KiB page faults. --keep-cache times the cache as the writer left
+ * it instead (partly small folios: ~0.07-0.1 s of page-fault work per pass on the 2.3 GB file).
+ *
+ * Run: npx vite-node bench/read-nsx.ts [--minutes 10] [--channels 64] [--repeats 3] [--no-neo] [--keep-cache]
  * (uses the addon at RPLPIPE_ADDON or build/Release/rplpipe.node).
  */
 import { execFileSync } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,6 +34,7 @@ const minutes = opt("minutes", 10);
 const nch = opt("channels", 64);
 const repeats = opt("repeats", 3);
 const runNeo = !args.includes("--no-neo");
+const keepCache = args.includes("--keep-cache");
 const rate = 30000;
 const chunk = rate; // 1 s per call
 
@@ -59,6 +66,26 @@ function warm(path: string): void {
   const buf = Buffer.alloc(8 << 20);
   while (readSync(fd, buf, 0, buf.length, null) > 0);
   closeSync(fd);
+}
+
+/** Drops the file's pages from the page cache (posix_fadvise DONTNEED via GNU dd); false if that failed. */
+function evict(path: string): boolean {
+  try {
+    execFileSync("dd", [`if=${path}`, "iflag=nocache", "count=0", "status=none"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Page-cache memory held in huge (PMD-sized) folios, kB, from /proc/meminfo (null off Linux). */
+function fileHugePagesKB(): number | null {
+  try {
+    const m = /FileHugePages:\s+(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
 function timeRead(path: string, scaled: boolean): number {
@@ -99,8 +126,21 @@ function main(): void {
     const bytes = f.header.segments[0]!.sampleCount * nch * 2;
     f.close();
     process.stderr.write(`  ${(bytes / 1e9).toFixed(2)} GB in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    const hugeBefore = fileHugePagesKB();
+    let cache = "as the writer left it (--keep-cache)";
+    if (!keepCache) {
+      if (evict(path)) {
+        timeRead(path, false); // cold read through rplpipe: 2 MiB readahead folios (MADV_HUGEPAGE)
+        cache = "dropped, then read once cold through rplpipe";
+      } else {
+        cache = "as the writer left it (could not drop it: no GNU dd?)";
+        process.stderr.write(`!!! could not drop the page cache; timing the cache ${cache}\n`);
+      }
+    }
     warm(path);
     timeRead(path, true); // also faults the mapping in once
+    const hugeAfter = fileHugePagesKB();
+    process.stderr.write(`  page cache: ${cache}; FileHugePages ${hugeBefore} -> ${hugeAfter} kB\n`);
 
     const all: SimdLevelName[] = ["scalar", "avx2", "avx512"];
     const levels = all.slice(0, all.indexOf(simdInfo().detected) + 1);
@@ -156,6 +196,7 @@ function main(): void {
       method:
         "whole file, all channels, 1 s chunks into reused per-channel buffers, warm page cache, one thread; " +
         "median of repeats; GB = 1e9 bytes of file data",
+      pageCache: { state: cache, fileHugePagesKB: { before: hugeBefore, after: hugeAfter } },
       rplpipe: ours,
       neo,
       speedup: ratio,

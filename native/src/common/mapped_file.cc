@@ -39,6 +39,12 @@ MappedFile::MappedFile(const std::string& path) : path_(path) {
       ThrowOpen(path, "cannot memory-map file", e);
     }
     data_ = static_cast<const uint8_t*>(p);
+    // Ask for 2 MiB pages. On a cold read the kernel then reads ahead in 2 MiB page-cache folios (ext4/xfs
+    // with large-folio support, Linux >= 6.x), and every later mapping of the file -- warm reads by us or by
+    // anyone else -- maps those folios with one PMD entry per 2 MiB instead of 512 PTEs: no per-4 KiB fault
+    // work (~40% of a warm 64-channel read otherwise) and far fewer TLB misses. A hint only: where THP is off
+    // or the filesystem keeps small folios nothing changes, so the result is ignored.
+    if (size_ >= (uint64_t{2} << 20)) (void)::madvise(p, size_, MADV_HUGEPAGE);
   }
   ::close(fd);  // the mapping keeps the file alive
 }

@@ -2,7 +2,7 @@
 //
 // Reading one channel of a 30 GB .ns5 touches only the pages that hold it: the kernel pages in what the
 // de-interleaving loop reads, nothing more. 64-bit sizes and offsets throughout (neo had int overflows on
-// multi-GB files).
+// multi-GB files). Mappings of 2 MiB and more carry MADV_HUGEPAGE (see mapped_file.cc).
 #ifndef RPLPIPE_COMMON_MAPPED_FILE_H_
 #define RPLPIPE_COMMON_MAPPED_FILE_H_
 

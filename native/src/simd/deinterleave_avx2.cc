@@ -1,4 +1,5 @@
-// AVX2 kernels of the de-interleaver: 8 rows x 16 columns int16 transposes and 8-wide double scaling.
+// AVX2 kernels of the de-interleaver: 8 rows x 16 columns int16 transposes, stored as int16 or converted and
+// scaled in the same pass (4-wide double arithmetic) straight into the float outputs.
 // Compiled for the baseline ISA; only these functions carry target("avx2,fma") and run after Active() said so.
 #include "simd/deinterleave.h"
 
@@ -6,15 +7,18 @@
 #include <immintrin.h>
 
 #define RPL_AVX2 __attribute__((target("avx2,fma")))
+// The block helpers must inline into their loops: as calls, the transposed registers go through memory.
+#define RPL_AVX2_INLINE inline __attribute__((always_inline, target("avx2,fma")))
 
 namespace rpl::simd::detail {
 
 namespace {
 
 // Transposes rows [t, t+8) x columns [c, c+16): within each 128-bit lane an 8x8 int16 transpose (unpack 16,
-// 32, 64), so lane 0 yields columns c..c+7 and lane 1 columns c+8..c+15, each as 8 consecutive rows.
-RPL_AVX2 inline void Block8x16(const uint8_t* p, uint64_t stride, int16_t* const* dst, uint64_t t) {
+// 32, 64), so lane 0 of c[j] holds column j and lane 1 column 8+j, each as 8 consecutive rows.
+RPL_AVX2_INLINE void Transpose8x16(const uint8_t* p, uint64_t stride, __m256i c[8]) {
   __m256i r[8];
+#pragma GCC unroll 8
   for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i * stride));
   __m256i a0 = _mm256_unpacklo_epi16(r[0], r[1]), a1 = _mm256_unpackhi_epi16(r[0], r[1]);
   __m256i a2 = _mm256_unpacklo_epi16(r[2], r[3]), a3 = _mm256_unpackhi_epi16(r[2], r[3]);
@@ -24,35 +28,97 @@ RPL_AVX2 inline void Block8x16(const uint8_t* p, uint64_t stride, int16_t* const
   __m256i b2 = _mm256_unpacklo_epi32(a1, a3), b3 = _mm256_unpackhi_epi32(a1, a3);
   __m256i b4 = _mm256_unpacklo_epi32(a4, a6), b5 = _mm256_unpackhi_epi32(a4, a6);
   __m256i b6 = _mm256_unpacklo_epi32(a5, a7), b7 = _mm256_unpackhi_epi32(a5, a7);
-  __m256i c[8] = {_mm256_unpacklo_epi64(b0, b4), _mm256_unpackhi_epi64(b0, b4), _mm256_unpacklo_epi64(b1, b5),
-                  _mm256_unpackhi_epi64(b1, b5), _mm256_unpacklo_epi64(b2, b6), _mm256_unpackhi_epi64(b2, b6),
-                  _mm256_unpacklo_epi64(b3, b7), _mm256_unpackhi_epi64(b3, b7)};
+  c[0] = _mm256_unpacklo_epi64(b0, b4);
+  c[1] = _mm256_unpackhi_epi64(b0, b4);
+  c[2] = _mm256_unpacklo_epi64(b1, b5);
+  c[3] = _mm256_unpackhi_epi64(b1, b5);
+  c[4] = _mm256_unpacklo_epi64(b2, b6);
+  c[5] = _mm256_unpackhi_epi64(b2, b6);
+  c[6] = _mm256_unpacklo_epi64(b3, b7);
+  c[7] = _mm256_unpackhi_epi64(b3, b7);
+}
+
+RPL_AVX2_INLINE void Raw8x16(const uint8_t* p, uint64_t stride, int16_t* const* dst, uint64_t t) {
+  __m256i c[8];
+  Transpose8x16(p, stride, c);
+#pragma GCC unroll 8
   for (int j = 0; j < 8; ++j) {
     _mm_storeu_si128(reinterpret_cast<__m128i*>(dst[j] + t), _mm256_castsi256_si128(c[j]));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(dst[8 + j] + t), _mm256_extracti128_si256(c[j], 1));
   }
 }
 
-}  // namespace
+// 8 int16 of one channel -> 8 floats with ScaleOne's roundings (double(raw) * gain -> float [+ offset]).
+template <bool kOffset>
+RPL_AVX2_INLINE void ScaleStore8(__m128i x, const Scale& s, float* y) {
+  const __m256d g = _mm256_set1_pd(s.gain);
+  __m256i w = _mm256_cvtepi16_epi32(x);
+  __m128 lo = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtepi32_pd(_mm256_castsi256_si128(w)), g));
+  __m128 hi = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtepi32_pd(_mm256_extracti128_si256(w, 1)), g));
+  if (kOffset) {
+    const __m256d o = _mm256_set1_pd(s.offset);
+    lo = _mm256_cvtpd_ps(_mm256_add_pd(_mm256_cvtps_pd(lo), o));
+    hi = _mm256_cvtpd_ps(_mm256_add_pd(_mm256_cvtps_pd(hi), o));
+  }
+  _mm256_storeu_ps(y, _mm256_set_m128(hi, lo));
+}
 
-RPL_AVX2 void TransposeAvx2(const RowBlock& src, const uint32_t* cols, size_t ncols, int16_t* const* dst) {
+template <bool kOffset>
+RPL_AVX2 void ScaledGroups(const RowBlock& src_ref, const uint32_t* cols, const uint32_t* groups, size_t ngroups,
+                           const Scale* scales, float* const* out, const Prefetch& pf_ref) {
+  // Local copies: the output stores may alias anything under -fno-strict-aliasing, forcing reloads.
+  const RowBlock src = src_ref;
+  const Prefetch pf = pf_ref;
   const uint64_t rows8 = src.rows & ~uint64_t{7};
-  size_t k = 0;
-  while (k < ncols) {
-    size_t run = ConsecutiveRun(cols, ncols, k, 16);
-    if (run == 16) {
-      const uint8_t* p = src.base + 2 * static_cast<uint64_t>(cols[k]);
-      for (uint64_t t = 0; t < rows8; t += 8) Block8x16(p + t * src.stride, src.stride, dst + k, t);
-      for (size_t j = 0; j < 16; ++j) {  // row tail (< 8 rows)
-        RowBlock tail{src.base + rows8 * src.stride, src.stride, src.rows - rows8};
-        GatherColumn(tail, cols[k + j], dst[k + j] + rows8);
+  for (uint64_t t = 0; t < rows8; t += 8) {
+    PrefetchRows(src, t, pf);
+    const uint8_t* row = src.base + t * src.stride;
+    for (size_t g = 0; g < ngroups; ++g) {
+      const size_t k = groups[g];
+      __m256i c[8];
+      Transpose8x16(row + 2 * static_cast<uint64_t>(cols[k]), src.stride, c);
+    #pragma GCC unroll 8
+  for (int j = 0; j < 8; ++j) {
+        ScaleStore8<kOffset>(_mm256_castsi256_si128(c[j]), scales[k + j], out[k + j] + t);
+        ScaleStore8<kOffset>(_mm256_extracti128_si256(c[j], 1), scales[k + 8 + j], out[k + 8 + j] + t);
       }
-      k += 16;
-    } else {
-      GatherColumn(src, cols[k], dst[k]);
-      ++k;
     }
   }
+  const RowBlock tail{src.base + rows8 * src.stride, src.stride, src.rows - rows8};
+  for (size_t g = 0; g < ngroups; ++g)
+    for (size_t j = groups[g]; j < groups[g] + 16; ++j)
+      for (uint64_t i = 0; i < tail.rows; ++i) {
+        int16_t v;
+        __builtin_memcpy(&v, tail.base + i * tail.stride + 2 * static_cast<uint64_t>(cols[j]), 2);
+        out[j][rows8 + i] = ScaleOne(v, scales[j], kOffset);
+      }
+}
+
+}  // namespace
+
+RPL_AVX2 void RawGroupsAvx2(const RowBlock& src_ref, const uint32_t* cols, const uint32_t* groups, size_t ngroups,
+                            int16_t* const* out, const Prefetch& pf_ref) {
+  const RowBlock src = src_ref;  // local copies (see ScaledGroups)
+  const Prefetch pf = pf_ref;
+  const uint64_t rows8 = src.rows & ~uint64_t{7};
+  for (uint64_t t = 0; t < rows8; t += 8) {
+    PrefetchRows(src, t, pf);
+    const uint8_t* row = src.base + t * src.stride;
+    for (size_t g = 0; g < ngroups; ++g) {
+      const size_t k = groups[g];
+      Raw8x16(row + 2 * static_cast<uint64_t>(cols[k]), src.stride, out + k, t);
+    }
+  }
+  const RowBlock tail{src.base + rows8 * src.stride, src.stride, src.rows - rows8};
+  for (size_t g = 0; g < ngroups; ++g)
+    for (size_t j = groups[g]; j < groups[g] + 16; ++j) GatherColumn(tail, cols[j], out[j] + rows8);
+}
+
+RPL_AVX2 void ScaledGroupsAvx2(const RowBlock& src, const uint32_t* cols, const uint32_t* groups,
+                               size_t ngroups, const Scale* scales, bool add_offset, float* const* out,
+                               const Prefetch& pf) {
+  if (add_offset) ScaledGroups<true>(src, cols, groups, ngroups, scales, out, pf);
+  else ScaledGroups<false>(src, cols, groups, ngroups, scales, out, pf);
 }
 
 RPL_AVX2 void ScaleAvx2(const int16_t* x, uint64_t n, Scale s, bool add_offset, float* y) {

@@ -1,5 +1,5 @@
-// AVX-512 kernels of the de-interleaver: 8 rows x 32 columns int16 transposes and 16-wide double scaling.
-// Runs of 16..31 consecutive columns fall back to the AVX2 block, shorter ones to the scalar gather.
+// AVX-512 kernels of the de-interleaver: 8 rows x 32 columns int16 transposes, stored as int16 or converted
+// and scaled in the same pass (16-wide double arithmetic) straight into the float outputs.
 #include "simd/deinterleave.h"
 
 #if defined(__x86_64__)
@@ -10,14 +10,18 @@
 #include <immintrin.h>
 
 #define RPL_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
+// The block helpers must inline into their loops: as calls, the transposed registers go through memory.
+#define RPL_AVX512_INLINE inline __attribute__((always_inline, target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
 
 namespace rpl::simd::detail {
 
 namespace {
 
-// Same unpack network as the AVX2 8x16 block, on four 128-bit lanes: lane L yields columns c+8L..c+8L+7.
-RPL_AVX512 inline void Block8x32(const uint8_t* p, uint64_t stride, int16_t* const* dst, uint64_t t) {
+// Same unpack network as the AVX2 8x16 block, on four 128-bit lanes: lane L of c[j] holds column 8L+j of
+// the 8 rows.
+RPL_AVX512_INLINE void Transpose8x32(const uint8_t* p, uint64_t stride, __m512i c[8]) {
   __m512i r[8];
+#pragma GCC unroll 8
   for (int i = 0; i < 8; ++i) r[i] = _mm512_loadu_si512(p + i * stride);
   __m512i a0 = _mm512_unpacklo_epi16(r[0], r[1]), a1 = _mm512_unpackhi_epi16(r[0], r[1]);
   __m512i a2 = _mm512_unpacklo_epi16(r[2], r[3]), a3 = _mm512_unpackhi_epi16(r[2], r[3]);
@@ -27,9 +31,20 @@ RPL_AVX512 inline void Block8x32(const uint8_t* p, uint64_t stride, int16_t* con
   __m512i b2 = _mm512_unpacklo_epi32(a1, a3), b3 = _mm512_unpackhi_epi32(a1, a3);
   __m512i b4 = _mm512_unpacklo_epi32(a4, a6), b5 = _mm512_unpackhi_epi32(a4, a6);
   __m512i b6 = _mm512_unpacklo_epi32(a5, a7), b7 = _mm512_unpackhi_epi32(a5, a7);
-  __m512i c[8] = {_mm512_unpacklo_epi64(b0, b4), _mm512_unpackhi_epi64(b0, b4), _mm512_unpacklo_epi64(b1, b5),
-                  _mm512_unpackhi_epi64(b1, b5), _mm512_unpacklo_epi64(b2, b6), _mm512_unpackhi_epi64(b2, b6),
-                  _mm512_unpacklo_epi64(b3, b7), _mm512_unpackhi_epi64(b3, b7)};
+  c[0] = _mm512_unpacklo_epi64(b0, b4);
+  c[1] = _mm512_unpackhi_epi64(b0, b4);
+  c[2] = _mm512_unpacklo_epi64(b1, b5);
+  c[3] = _mm512_unpackhi_epi64(b1, b5);
+  c[4] = _mm512_unpacklo_epi64(b2, b6);
+  c[5] = _mm512_unpackhi_epi64(b2, b6);
+  c[6] = _mm512_unpacklo_epi64(b3, b7);
+  c[7] = _mm512_unpackhi_epi64(b3, b7);
+}
+
+RPL_AVX512_INLINE void Raw8x32(const uint8_t* p, uint64_t stride, int16_t* const* dst, uint64_t t) {
+  __m512i c[8];
+  Transpose8x32(p, stride, c);
+#pragma GCC unroll 8
   for (int j = 0; j < 8; ++j) {
     _mm_storeu_si128(reinterpret_cast<__m128i*>(dst[j] + t), _mm512_castsi512_si128(c[j]));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(dst[8 + j] + t), _mm512_extracti32x4_epi32(c[j], 1));
@@ -38,29 +53,151 @@ RPL_AVX512 inline void Block8x32(const uint8_t* p, uint64_t stride, int16_t* con
   }
 }
 
-}  // namespace
+// 8 int16 of one channel -> 8 floats, with ScaleOne's two roundings: float(double(raw) * gain), then (with
+// an offset) float(double(y) + offset).
+template <bool kOffset>
+RPL_AVX512_INLINE void ScaleStore8(__m128i x, const Scale& s, float* y) {
+  __m256 v = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_cvtepi32_pd(_mm256_cvtepi16_epi32(x)), _mm512_set1_pd(s.gain)));
+  if (kOffset) v = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_cvtps_pd(v), _mm512_set1_pd(s.offset)));
+  _mm256_storeu_ps(y, v);
+}
 
-RPL_AVX512 void TransposeAvx512(const RowBlock& src, const uint32_t* cols, size_t ncols, int16_t* const* dst) {
-  const uint64_t rows8 = src.rows & ~uint64_t{7};
-  const RowBlock tail{src.base + rows8 * src.stride, src.stride, src.rows - rows8};
-  size_t k = 0;
-  while (k < ncols) {
-    size_t run = ConsecutiveRun(cols, ncols, k, 32);
-    if (run == 32) {
-      const uint8_t* p = src.base + 2 * static_cast<uint64_t>(cols[k]);
-      for (uint64_t t = 0; t < rows8; t += 8) Block8x32(p + t * src.stride, src.stride, dst + k, t);
-      for (size_t j = 0; j < 32; ++j) GatherColumn(tail, cols[k + j], dst[k + j] + rows8);
-      k += 32;
-    } else if (run >= 16) {
-      // Hand 16 columns to the AVX2 transpose (a subset of this CPU's ISA) and continue after them.
-      int16_t* const* d = dst + k;
-      TransposeAvx2(src, cols + k, 16, d);
-      k += 16;
-    } else {
-      GatherColumn(src, cols[k], dst[k]);
-      ++k;
+template <bool kOffset>
+RPL_AVX512_INLINE void Scaled8x32(const uint8_t* p, uint64_t stride, const Scale* sc, float* const* dst,
+                                  uint64_t t) {
+  __m512i c[8];
+  Transpose8x32(p, stride, c);
+#pragma GCC unroll 8
+  for (int j = 0; j < 8; ++j) {
+    ScaleStore8<kOffset>(_mm512_castsi512_si128(c[j]), sc[j], dst[j] + t);
+    ScaleStore8<kOffset>(_mm512_extracti32x4_epi32(c[j], 1), sc[8 + j], dst[8 + j] + t);
+    ScaleStore8<kOffset>(_mm512_extracti32x4_epi32(c[j], 2), sc[16 + j], dst[16 + j] + t);
+    ScaleStore8<kOffset>(_mm512_extracti32x4_epi32(c[j], 3), sc[24 + j], dst[24 + j] + t);
+  }
+}
+
+// 16 rows: two 8-row networks, then one qword permute per pair of lanes joins rows 0-7 and 8-15 of a
+// channel into one 256-bit half: m[0][j] = channels j | 8+j, m[1][j] = channels 16+j | 24+j, 16 rows each.
+RPL_AVX512_INLINE void Transpose16x32(const uint8_t* p, uint64_t stride, __m512i m[2][8]) {
+  __m512i c[8], d[8];
+  Transpose8x32(p, stride, c);
+  Transpose8x32(p + 8 * stride, stride, d);
+  const __m512i i01 = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0);
+  const __m512i i23 = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
+#pragma GCC unroll 8
+  for (int j = 0; j < 8; ++j) {
+    m[0][j] = _mm512_permutex2var_epi64(c[j], i01, d[j]);
+    m[1][j] = _mm512_permutex2var_epi64(c[j], i23, d[j]);
+  }
+}
+
+RPL_AVX512_INLINE void Raw16x32(const uint8_t* p, uint64_t stride, int16_t* const* dst, uint64_t t) {
+  __m512i m[2][8];
+  Transpose16x32(p, stride, m);
+#pragma GCC unroll 8
+  for (int j = 0; j < 8; ++j) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst[j] + t), _mm512_castsi512_si256(m[0][j]));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst[8 + j] + t), _mm512_extracti64x4_epi64(m[0][j], 1));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst[16 + j] + t), _mm512_castsi512_si256(m[1][j]));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst[24 + j] + t), _mm512_extracti64x4_epi64(m[1][j], 1));
+  }
+}
+
+// 16 int16 of one channel -> 16 floats (one 64-byte store), same roundings as ScaleStore8.
+template <bool kOffset>
+RPL_AVX512_INLINE void ScaleStore16(__m256i x, const Scale& s, float* y) {
+  const __m512i w = _mm512_cvtepi16_epi32(x);
+  const __m512d g = _mm512_set1_pd(s.gain);
+  __m256 lo = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_cvtepi32_pd(_mm512_castsi512_si256(w)), g));
+  __m256 hi = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(w, 1)), g));
+  if (kOffset) {
+    const __m512d o = _mm512_set1_pd(s.offset);
+    lo = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_cvtps_pd(lo), o));
+    hi = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_cvtps_pd(hi), o));
+  }
+  _mm512_storeu_ps(y, _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1));
+}
+
+template <bool kOffset>
+RPL_AVX512_INLINE void Scaled16x32(const uint8_t* p, uint64_t stride, const Scale* sc, float* const* dst,
+                                   uint64_t t) {
+  __m512i m[2][8];
+  Transpose16x32(p, stride, m);
+#pragma GCC unroll 8
+  for (int j = 0; j < 8; ++j) {
+    ScaleStore16<kOffset>(_mm512_castsi512_si256(m[0][j]), sc[j], dst[j] + t);
+    ScaleStore16<kOffset>(_mm512_extracti64x4_epi64(m[0][j], 1), sc[8 + j], dst[8 + j] + t);
+    ScaleStore16<kOffset>(_mm512_castsi512_si256(m[1][j]), sc[16 + j], dst[16 + j] + t);
+    ScaleStore16<kOffset>(_mm512_extracti64x4_epi64(m[1][j], 1), sc[24 + j], dst[24 + j] + t);
+  }
+}
+
+template <bool kOffset>
+RPL_AVX512 void ScaledGroups(const RowBlock& src_ref, const uint32_t* cols, const uint32_t* groups, size_t ngroups,
+                             const Scale* scales, float* const* out, const Prefetch& pf_ref) {
+  // Local copies: the output stores may alias anything under -fno-strict-aliasing, forcing reloads.
+  const RowBlock src = src_ref;
+  const Prefetch pf = pf_ref;
+  const uint64_t rows16 = src.rows & ~uint64_t{15}, rows8 = src.rows & ~uint64_t{7};
+  for (uint64_t t = 0; t < rows16; t += 16) {
+    PrefetchRows(src, t, pf);
+    PrefetchRows(src, t + 8, pf);
+    const uint8_t* row = src.base + t * src.stride;
+    for (size_t g = 0; g < ngroups; ++g) {
+      const size_t k = groups[g];
+      Scaled16x32<kOffset>(row + 2 * static_cast<uint64_t>(cols[k]), src.stride, scales + k, out + k, t);
     }
   }
+  for (uint64_t t = rows16; t < rows8; t += 8) {
+    const uint8_t* row = src.base + t * src.stride;
+    for (size_t g = 0; g < ngroups; ++g) {
+      const size_t k = groups[g];
+      Scaled8x32<kOffset>(row + 2 * static_cast<uint64_t>(cols[k]), src.stride, scales + k, out + k, t);
+    }
+  }
+  const RowBlock tail{src.base + rows8 * src.stride, src.stride, src.rows - rows8};
+  for (size_t g = 0; g < ngroups; ++g)
+    for (size_t j = groups[g]; j < groups[g] + 32; ++j)
+      for (uint64_t i = 0; i < tail.rows; ++i) {
+        int16_t v;
+        __builtin_memcpy(&v, tail.base + i * tail.stride + 2 * static_cast<uint64_t>(cols[j]), 2);
+        out[j][rows8 + i] = ScaleOne(v, scales[j], kOffset);
+      }
+}
+
+}  // namespace
+
+RPL_AVX512 void RawGroupsAvx512(const RowBlock& src_ref, const uint32_t* cols, const uint32_t* groups,
+                                size_t ngroups, int16_t* const* out, const Prefetch& pf_ref) {
+  const RowBlock src = src_ref;  // local copies (see ScaledGroups)
+  const Prefetch pf = pf_ref;
+  const uint64_t rows16 = src.rows & ~uint64_t{15}, rows8 = src.rows & ~uint64_t{7};
+  for (uint64_t t = 0; t < rows16; t += 16) {
+    PrefetchRows(src, t, pf);
+    PrefetchRows(src, t + 8, pf);
+    const uint8_t* row = src.base + t * src.stride;
+    for (size_t g = 0; g < ngroups; ++g) {
+      const size_t k = groups[g];
+      Raw16x32(row + 2 * static_cast<uint64_t>(cols[k]), src.stride, out + k, t);
+    }
+  }
+  for (uint64_t t = rows16; t < rows8; t += 8) {
+    const uint8_t* row = src.base + t * src.stride;
+    for (size_t g = 0; g < ngroups; ++g) {
+      const size_t k = groups[g];
+      Raw8x32(row + 2 * static_cast<uint64_t>(cols[k]), src.stride, out + k, t);
+    }
+  }
+  const RowBlock tail{src.base + rows8 * src.stride, src.stride, src.rows - rows8};
+  for (size_t g = 0; g < ngroups; ++g)
+    for (size_t j = groups[g]; j < groups[g] + 32; ++j) GatherColumn(tail, cols[j], out[j] + rows8);
+}
+
+RPL_AVX512 void ScaledGroupsAvx512(const RowBlock& src, const uint32_t* cols, const uint32_t* groups,
+                                   size_t ngroups, const Scale* scales, bool add_offset, float* const* out,
+                                   const Prefetch& pf) {
+  if (add_offset) ScaledGroups<true>(src, cols, groups, ngroups, scales, out, pf);
+  else ScaledGroups<false>(src, cols, groups, ngroups, scales, out, pf);
 }
 
 RPL_AVX512 void ScaleAvx512(const int16_t* x, uint64_t n, Scale s, bool add_offset, float* y) {
