@@ -101,6 +101,27 @@ addCase({ id: "pyhipp-hp", op: "filtfilt_ba", sos: [], x: spikes, order: 4, band
 const lfpIn = Float32Array.from(chirp(20000, 1000), (v, i) => 100 * v + noise(1, i)[0]!);
 addCase({ id: "pyhipp-lfp", op: "filtfilt_ba", sos: [], x: lfpIn, order: 4, band: [1, 150], fs: 1000 });
 for (const f of ["hp30k", "hp3", "bp12", "lfp30k"] as FilterName[]) addCase({ id: `zi-${f}`, op: "sosfilt_zi", sos: [...filters[f].sos] });
+// Long multi-channel signals for sosfiltfilt's warm-up windows (SIMD levels: the backward pass restarted from
+// zero state W rows past every 16384-row window, W from the SOS): hp30k W = 1219; bp12 (12 sections, generic
+// kernel) 6709; hp70 8040, just under the 8192-row crossover; hp65 is over it and takes the checkpoints.
+const warmFilters = {
+  hp30k: filters.hp30k.sos,
+  bp12: filters.bp12.sos,
+  hp70: butter(4, 70, { btype: "highpass", fs: 30000 }),
+  hp65: butter(4, 65, { btype: "highpass", fs: 30000 }),
+};
+const warmEdge = { hp30k: 500, bp12: 300, hp70: 70, hp65: 65 }; // lower pass-band edge, Hz
+type WarmName = keyof typeof warmFilters;
+const warmN = 120_000, warmNch = 5;
+const warmX = interleave(Array.from({ length: warmNch }, (_, c) => noise(warmN, 400 + c).map((v, t) =>
+  20 * v + 300 * Math.sin(t * 0.003 * (c + 1)) + (t > 20_000 + 977 * c ? 400 : -100) + (t % 5000 < 20 ? 800 : 0))));
+const warmX32 = Float32Array.from(warmX);
+for (const f of Object.keys(warmFilters) as WarmName[]) {
+  addCase({ id: `warm-${f}-f64`, op: "sosfiltfilt", sos: [...warmFilters[f]], x: warmX, nch: warmNch, padtype: "odd", padlen: 24 });
+  addCase({ id: `warm-${f}-f32`, op: "sosfiltfilt", sos: [...warmFilters[f]], x: warmX32, nch: warmNch, padtype: "odd", padlen: 24 });
+}
+addCase({ id: "warm-hp70-none", op: "sosfiltfilt", sos: [...warmFilters.hp70], x: warmX, nch: warmNch, padtype: "none", padlen: null });
+addCase({ id: "warm-hp30k-pad0", op: "sosfiltfilt", sos: [...warmFilters.hp30k], x: warmX, nch: warmNch, padtype: "odd", padlen: 0 });
 
 beforeAll(() => {
   if (!useRef) return;
@@ -174,6 +195,29 @@ describe("sosfiltfilt vs scipy (float64)", () => {
       const r = ref.get(`zi-${f}`)!.zi!;
       expect(maxDiff(sosfiltZi(filters[f].sos), r), f).toBeLessThanOrEqual(1e-12 * Math.max(1, ...r.map(Math.abs)));
     }
+  });
+  itRef("long signals across many warm-up windows (5 channels x 120000): in place f64, f32, channel arrays, padlen 0, padtype none", () => {
+    const columns = (y: ArrayLike<number>) => Array.from({ length: warmNch }, (_, c) => channelOf(y, warmNch, c));
+    for (const f of Object.keys(warmFilters) as WarmName[]) {
+      const sos = warmFilters[f];
+      const r = refY(`warm-${f}-f64`), x = warmX.slice();
+      expect(F.sosfiltfiltInterleaved(sos, x, warmNch, { padlen: 24 }, x)).toBe(x);
+      const e = maxDiff(x, r) / rms(r);
+      worst.warm = Math.max(worst.warm ?? 0, e);
+      expect(e, `${f} f64 in place`).toBeLessThanOrEqual(1e-9);
+      const r32 = refY(`warm-${f}-f32`), maxY = maxAbs(r32), x32i = warmX32.slice();
+      F.sosfiltfiltInterleaved(sos, x32i, warmNch, { padlen: 24 }, x32i);
+      expect(maxDiff(x32i, r32), `${f} f32 in place`).toBeLessThanOrEqual(2 ** -23 * maxY);
+      const chs = columns(warmX32).map((c) => Float32Array.from(c));
+      F.sosfiltfiltChannels(sos, chs, { padlen: 24 }, chs);
+      columns(r32).forEach((rc, c) => expect(maxDiff(chs[c]!, rc), `${f} f32 channel arrays in place, ${c}`).toBeLessThanOrEqual(2 ** -23 * maxY));
+      const y64 = F.sosfiltfiltInterleaved(sos, warmX32, warmNch, { padlen: 24 }, columns(r32).map(() => new Float64Array(warmN)));
+      columns(r32).forEach((rc, c) => expect(maxDiff(y64[c]!, rc) / rms(rc), `${f} f32 in, f64 channel arrays out, ${c}`).toBeLessThanOrEqual(1e-9));
+    }
+    const none = F.sosfiltfiltInterleaved(warmFilters.hp70, warmX, warmNch, { padtype: "none" });
+    expect(maxDiff(none, refY("warm-hp70-none")) / rms(refY("warm-hp70-none")), "padtype none").toBeLessThanOrEqual(1e-9);
+    const pad0 = F.sosfiltfiltInterleaved(warmFilters.hp30k, warmX, warmNch, { padlen: 0 });
+    expect(maxDiff(pad0, refY("warm-hp30k-pad0")) / rms(refY("warm-hp30k-pad0")), "padlen 0").toBeLessThanOrEqual(1e-9);
   });
   itRef("PyHipp's (b, a) filtfilt(padlen=24) on float32 data: SOS result within 1e-5 x RMS", () => {
     for (const [id, x, sos] of [["pyhipp-hp", spikes, filters.hp30k.sos], ["pyhipp-lfp", lfpIn, filters.lfp1k.sos]] as const) {
@@ -283,6 +327,52 @@ describe("SIMD paths, channel blocks and layouts agree", () => {
     const chs = [noise(3000, 5), noise(3000, 6)], ec = F.sosfiltfiltChannels(filters.lp8.sos, chs);
     F.sosfiltfiltChannels(filters.lp8.sos, chs, {}, chs);
     chs.forEach((c, i) => expect(maxDiff(c, ec[i]!)).toBe(0));
+  });
+
+  // The SIMD levels restart the backward pass from zero state W rows past each window (error <= 2^-64 x max|f|
+  // by the bound in filtfilt.cc); the portable level keeps the exact checkpoint method. A warm-up too short
+  // for its filter (e.g. half of W: ~1e-10 for hp30k) fails the 1e-12 here.
+  it.skipIf(levels.length < 2)("long signals: the SIMD levels' warm-up windows agree with the exact (scalar) backward pass within 1e-12 x max|y|", () => {
+    const out = levels.map((level) => {
+      expect(setSimdLevel(level)).toBe(level);
+      return (Object.keys(warmFilters) as WarmName[]).flatMap((f) => [
+        F.sosfiltfiltInterleaved(warmFilters[f], warmX, warmNch, { padlen: 24 }),
+        F.sosfiltfiltInterleaved(warmFilters[f], warmX, warmNch, { padtype: "none" }),
+        // a tone at the pass band's lower edge, where the slowest poles ring: the worst case for a cut-off tail
+        F.sosfiltfilt(warmFilters[f], channelOf(warmX, warmNch, 2).map((v, t) => v + 1e3 * Math.sin((2 * Math.PI * warmEdge[f] * t) / 30000))),
+      ]);
+    });
+    setSimdLevel("auto");
+    let worstRel = 0;
+    for (let l = 1; l < out.length; l++)
+      out[l]!.forEach((y, i) => {
+        const d = maxDiff(y, out[0]![i]!) / maxAbs(out[0]![i]!);
+        worstRel = Math.max(worstRel, d);
+        expect(d, `${levels[l]} #${i}`).toBeLessThanOrEqual(1e-12);
+      });
+    console.log(`[filter] warm-up windows vs exact backward: worst |diff| / max|y| = ${worstRel.toExponential(2)}`);
+  });
+
+  it("in place across warm-up windows equals out of place, bit for bit (interleaved f32/f64, channel arrays)", () => {
+    for (const f of Object.keys(warmFilters) as WarmName[]) {
+      for (const x0 of [warmX, warmX32]) {
+        const expected = F.sosfiltfiltInterleaved(warmFilters[f], x0, warmNch), x = x0.slice();
+        F.sosfiltfiltInterleaved(warmFilters[f], x, warmNch, {}, x);
+        expect(maxDiff(x, expected), `${f} interleaved`).toBe(0);
+        const chs = Array.from({ length: warmNch }, (_, c) => x0 instanceof Float32Array ? Float32Array.from(channelOf(x0, warmNch, c)) : channelOf(x0, warmNch, c));
+        F.sosfiltfiltChannels(warmFilters[f], chs, {}, chs);
+        chs.forEach((c, i) => expect(maxDiff(c, channelOf(expected, warmNch, i)), `${f} channel ${i}`).toBe(0));
+      }
+    }
+  });
+
+  it("80 interleaved channels (window buffers split into groups of channel blocks) equal each channel alone, in place too", () => {
+    const nc = 80, n = 20_000;
+    const chs = Array.from({ length: nc }, (_, c) => noise(n, 600 + c).map((v, t) => v + 5 * Math.sin(t * 0.001 * (c + 1))));
+    const x = interleave(chs), y = F.sosfiltfiltInterleaved(filters.hp30k.sos, x, nc);
+    F.sosfiltfiltInterleaved(filters.hp30k.sos, x, nc, {}, x);
+    expect(maxDiff(x, y)).toBe(0);
+    for (const c of [0, 15, 16, 47, 48, 63, 64, 79]) expect(maxDiff(channelOf(y, nc, c), F.sosfiltfilt(filters.hp30k.sos, chs[c]!)), `channel ${c}`).toBe(0);
   });
 
   it("sosfilt continues seamlessly across chunks through zi", () => {

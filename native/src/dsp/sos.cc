@@ -221,4 +221,14 @@ size_t SosNumTaps(const Sos& sos) {
   return 2 * sos.size() + 1 - std::min(zb, za);
 }
 
+double SosMaxPoleRadius(const Sos& sos) {
+  double r = 0.0;
+  for (const Biquad& q : sos) {
+    const double disc = q.a1 * q.a1 - 4.0 * q.a2;
+    // Complex pair: |z|^2 = a2. Real roots: (-a1 +- sqrt(disc)) / 2, the larger magnitude (|a1| + sqrt) / 2.
+    r = std::max(r, disc < 0.0 ? std::sqrt(q.a2) : 0.5 * (std::fabs(q.a1) + std::sqrt(disc)));
+  }
+  return r;
+}
+
 }  // namespace rpl::dsp

@@ -47,6 +47,11 @@ std::vector<double> SosSteadyStateZi(const Sos& sos);
 // sections (min of the counts of b2 == 0 and a2 == 0). This is len(b) == len(a) of the equivalent (b, a).
 size_t SosNumTaps(const Sos& sos);
 
+// The largest pole radius of the cascade: max over sections of |z| for the roots of z^2 + a1*z + a2 (a
+// first-order section's a2 == 0 gives the roots 0 and -a1). The filter is stable iff this is below 1; its
+// response to a state (or an impulse) decays like radius^k times a polynomial in k.
+double SosMaxPoleRadius(const Sos& sos);
+
 // Complex arithmetic exactly as numpy 2.x evaluates it on x86-64 with FMA (the machine our golden vectors
 // come from), so poles land on the same bits and zpk2sos breaks ties between poles the same way.
 namespace npc {
