@@ -97,7 +97,10 @@ export async function writeNdArray(c: WriteCtx, path: string, nd: NdArray): Prom
   if (rowElems * kDtypeInfo[nd.dtype].size > 2 ** 30)
     throw invalidOption(`${path} shape`, "rows (product of all but the first axis) of at most 1 GiB, to fit the wasm heap", `[${shape}]`, true);
   const small = total <= c.chunkElements || shape.length === 0 || rowElems === 0;
-  const rowsPerSlab = small ? Math.max(1, shape[0] ?? 1) : Math.max(1, Math.floor(c.chunkElements / rowElems));
+  // Chunks of equal size that tile the first axis exactly: HDF5 stores every chunk whole, so 18 M samples in
+  // chunks of 2^20 would write 18 full chunks (3.5 MB of padding per file); 18 chunks of 10^6 write none.
+  const maxRows = Math.max(1, Math.floor(c.chunkElements / rowElems));
+  const rowsPerSlab = small ? Math.max(1, shape[0] ?? 1) : Math.ceil((shape[0] ?? 1) / Math.ceil((shape[0] ?? 1) / maxRows));
   const slabElems = small ? total : rowsPerSlab * rowElems;
   if (total === 0 && !("chunks" in nd)) return createDataset(c.h, c.buf, c.fid, path, h5TypeOf(nd.dtype), shape, new Uint8Array(0));
   if ("data" in nd && small) return createDataset(c.h, c.buf, c.fid, path, h5TypeOf(nd.dtype), shape, bytesOf(nd.data));
