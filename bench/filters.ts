@@ -45,7 +45,8 @@ function block(x: Float32Array, c0: number, c1: number): Float32Array {
   return shared;
 }
 
-async function allCores(x: Float32Array, chain: "lfp" | "hp"): Promise<number> {
+/** Best all-cores time: one worker per CPU on its block of channels; `reuse`: each worker keeps its outputs. */
+async function allCores(x: Float32Array, chain: "lfp" | "hp", reuse: boolean): Promise<number> {
   const per = Math.ceil(nch / workers);
   const blocks = Array.from({ length: workers }, (_, w) => block(x, w * per, Math.min(nch, (w + 1) * per)));
   const pool = await Promise.all(
@@ -64,7 +65,7 @@ async function allCores(x: Float32Array, chain: "lfp" | "hp"): Promise<number> {
         (w, i) =>
           new Promise<number>((res) => {
             w.once("message", res);
-            w.postMessage({ chain, x: blocks[i], nch: blocks[i]!.length / n });
+            w.postMessage({ chain, x: blocks[i], nch: blocks[i]!.length / n, reuse });
           }),
       ),
     );
@@ -100,13 +101,15 @@ const msps = (s: number) => samples / s / 1e6;
 const ours1: Record<string, number> = {};
 const ours1Reused: Record<string, number> = {};
 const oursN: Record<string, number> = {};
+const oursNReused: Record<string, number> = {};
 for (const chain of chains) {
   runChain(lib, chain, x, nch); // warm-up
   ours1[chain] = Math.min(...Array.from({ length: repeats }, () => runChain(lib, chain, x, nch)));
   const bufs = makeOutputs(lib, chain, n, nch);
   runChain(lib, chain, x, nch, bufs); // warm-up, and touches the buffers
   ours1Reused[chain] = Math.min(...Array.from({ length: repeats }, () => runChain(lib, chain, x, nch, bufs)));
-  oursN[chain] = await allCores(x, chain);
+  oursN[chain] = await allCores(x, chain, false);
+  oursNReused[chain] = await allCores(x, chain, true);
 }
 const py1 = scipy(x, 1);
 const pyN = scipy(x, workers);
@@ -114,13 +117,13 @@ const pyN = scipy(x, workers);
 type Row = { chain: string; impl: string; cores: number; seconds: number; msps: number; speedup: number };
 const rows: Row[] = [];
 for (const chain of chains) {
-  for (const [cores, ours, py] of [[1, ours1, py1], [workers, oursN, pyN]] as const) {
+  for (const [cores, ours, reused, py] of [[1, ours1, ours1Reused, py1], [workers, oursN, oursNReused, pyN]] as const) {
     const base = py[`${chain}/pyhipp`]!;
     const add = (impl: string, s: number) => rows.push({ chain, impl, cores, seconds: s, msps: msps(s), speedup: base / s });
     add("scipy PyHipp path (resample_poly + filtfilt b,a)", base);
     add("scipy sosfiltfilt", py[`${chain}/sos`]!);
     add("rplpipe (SOS, SIMD across channels), fresh outputs", ours[chain]!);
-    if (cores === 1) add("rplpipe (SOS, SIMD across channels), reused outputs", ours1Reused[chain]!);
+    add("rplpipe (SOS, SIMD across channels), reused outputs", reused[chain]!);
   }
 }
 

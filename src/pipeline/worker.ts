@@ -5,6 +5,11 @@
  */
 import { Piscina } from "piscina";
 import { runGroupTask, type GroupTask, type GroupResult } from "./channel-task.js";
+import { loadH5 } from "../hdf5/h5.js";
+
+// Piscina imports this module when the worker starts, before its first task: load h5wasm (~0.15 s) now,
+// while the main thread reads the first channels, not on the task's critical path.
+await loadH5();
 
 export default async function (task: GroupTask) {
   const result: GroupResult = await runGroupTask(task);
