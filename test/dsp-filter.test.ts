@@ -366,6 +366,40 @@ describe("SIMD paths, channel blocks and layouts agree", () => {
     }
   });
 
+  // float32 channel arrays go through the fused transposing AVX-512 kernels (8 and 16 channel blocks, 1-6 and
+  // 8 sections; others through the row tiles): every layout must still give the interleaved result's bits.
+  it("float32 channel arrays (fused transposes) equal the interleaved bits: 8/16/24/29 channels, odd lengths, all three methods, unaligned views, in place", () => {
+    const sixSec = butter(6, [300, 6000], { fs: 30000 }), eightSec = butter(8, [300, 6000], { fs: 30000 });
+    const cases: [string, Float64Array, number][] = [
+      ["hp30k short", filters.hp30k.sos, 5001], ["hp30k windows", filters.hp30k.sos, 40_003],
+      ["lfp30k checkpoints", filters.lfp30k.sos, 40_005], ["bs2 windows", filters.bs2.sos, 33_339],
+      ["hp3 short", filters.hp3.sos, 16_383], ["6 sections", sixSec, 20_001], ["8 sections", eightSec, 17_007],
+      ["bp7 (tiles)", filters.bp7.sos, 20_003],
+    ];
+    const lvls = levels.filter((l) => l !== "scalar");
+    for (const level of lvls.length ? lvls : (["scalar"] as const)) {
+      expect(setSimdLevel(level)).toBe(level);
+      for (const [name, sos, n] of cases)
+        for (const nc of name.includes("windows") || name.includes("checkpoints") ? [8, 16, 24, 29] : [8, 16]) {
+          const x = Float32Array.from(interleave(Array.from({ length: nc }, (_, c) => noise(n, 900 + c).map((v, t) => v + 3 * Math.sin(t * 0.002 * (c + 1))))));
+          const ref = F.sosfiltfiltInterleaved(sos, x, nc);
+          const at = `${level} ${name} ${nc} ch`;
+          const chs = Array.from({ length: nc }, (_, c) => Float32Array.from(channelOf(x, nc, c)));
+          const check = (ys: Float32Array[], what: string) =>
+            ys.forEach((y, c) => expect(maxDiff(y, channelOf(ref, nc, c)), `${at} ${what} channel ${c}`).toBe(0));
+          check(F.sosfiltfiltChannels(sos, chs), "channels -> channels");
+          check(F.sosfiltfiltInterleaved(sos, x, nc, undefined, chs.map(() => new Float32Array(n))), "interleaved -> channels");
+          expect(maxDiff(F.sosfiltfiltChannels(sos, chs, undefined, new Float32Array(n * nc)), ref), `${at} channels -> interleaved`).toBe(0);
+          // views at odd element offsets of one buffer (no array 32-byte aligned), filtered in place
+          const buf = new Float32Array(nc * (n + 3) + 1);
+          const views = chs.map((c, i) => { const v = buf.subarray(1 + i * (n + 3), 1 + i * (n + 3) + n); v.set(c); return v; });
+          F.sosfiltfiltChannels(sos, views, {}, views);
+          check(views, "unaligned views in place");
+        }
+    }
+    setSimdLevel("auto");
+  });
+
   it("80 interleaved channels (window buffers split into groups of channel blocks) equal each channel alone, in place too", () => {
     const nc = 80, n = 20_000;
     const chs = Array.from({ length: nc }, (_, c) => noise(n, 600 + c).map((v, t) => v + 5 * Math.sin(t * 0.001 * (c + 1))));

@@ -52,6 +52,12 @@ struct Lane {
   Plane out;                        // y not adjacent: output rows in y's sample type, [rows][lanes]
 };
 
+// The backward pass writes y's rows itself (adjacent rows, or channel arrays the fused kernels write 8 rows x
+// 8 channels at a time) rather than into a buffer copied out in time order.
+bool Direct(const Lane& ln, const std::vector<double>& coef) {
+  return ln.ys.adjacent || detail::FusedOutput(ln.b.kernel, ln.ys, static_cast<int>(coef.size() / 5));
+}
+
 // Rows between checkpoints: the recomputed forward output of one interval, all blocks together, is about
 // 512 KiB of doubles (it stays in L2 until the backward pass reads it). A multiple of the row tile.
 size_t IntervalRows(size_t total_lanes, size_t tile) {
@@ -137,13 +143,13 @@ void WarmupPasses(std::vector<Lane>& lanes, const std::vector<double>& coef, con
   const std::unique_ptr<double[]> fwd(new double[cap * total_lanes]);  // written before it is read
   std::unique_ptr<char[]> out;
   bool any_scatter = false;
-  for (const Lane& ln : lanes) any_scatter = any_scatter || !ln.ys.adjacent;
+  for (const Lane& ln : lanes) any_scatter = any_scatter || !Direct(ln, coef);
   if (any_scatter) out.reset(new char[cap * total_lanes * SampleBytes(y.type)]);
   const bool stream = n * y.channels.size() * SampleBytes(y.type) >= kStreamOutputBytes;
   for (size_t i = 0, off = 0; i < lanes.size(); ++i) {
     const int w = lanes[i].b.kernel.lanes;
     lanes[i].fwd = RowsOf(fwd.get() + off, w);
-    if (!lanes[i].ys.adjacent) lanes[i].out = RowsOfTile(out.get() + off * SampleBytes(y.type), y.type, w);
+    if (!Direct(lanes[i], coef)) lanes[i].out = RowsOfTile(out.get() + off * SampleBytes(y.type), y.type, w);
     off += cap * static_cast<size_t>(w);
   }
   size_t base = 0, done = 0;  // window row 0 is x row `base`; forward output exists for x rows [base, done)
@@ -159,12 +165,12 @@ void WarmupPasses(std::vector<Lane>& lanes, const std::vector<double>& coef, con
       const size_t m = std::min(tile, t - t0);
       t -= m;
       for (Lane& ln : lanes) {
-        if (ln.ys.adjacent) RunRows(ln.b.kernel, coef, ln.fstate.data(), ln.fwd, t - base, &ln.ys, t, m, true);
+        if (Direct(ln, coef)) RunRows(ln.b.kernel, coef, ln.fstate.data(), ln.fwd, t - base, &ln.ys, t, m, true);
         else RunRows(ln.b.kernel, coef, ln.fstate.data(), ln.fwd, t - base, &ln.out, t - t0, m, true);
       }
     }
     for (Lane& ln : lanes)
-      if (!ln.ys.adjacent) ScatterRows(ln.out.lane[0], ln.b.kernel.lanes, ln.ys, t0, t1 - t0, stream);
+      if (!Direct(ln, coef)) ScatterRows(ln.out.lane[0], ln.b.kernel.lanes, ln.ys, t0, t1 - t0, stream);
   };
   for (size_t k = 0; k < n_windows; ++k) {
     const size_t t0 = k * block, t1 = t0 + block;
@@ -231,16 +237,17 @@ void CheckpointPasses(std::vector<Lane>& lanes, const std::vector<double>& coef,
   const std::unique_ptr<double[]> fwd(new double[fwd_rows * total_lanes]);  // written before it is read
   // Output to channel arrays (not adjacent rows): the backward pass writes the interval's rows into a buffer,
   // which is then copied out in time order, so each channel array is written in long ascending runs (a
-  // backward walk scattering short runs to many arrays defeats the hardware prefetchers).
+  // backward walk scattering short runs to many arrays defeats the hardware prefetchers). Except where the
+  // fused kernels write the arrays (Direct): 8 contiguous floats per array and step, no copy.
   std::unique_ptr<char[]> out;
   bool any_scatter = false;
-  for (const Lane& ln : lanes) any_scatter = any_scatter || !ln.ys.adjacent;
+  for (const Lane& ln : lanes) any_scatter = any_scatter || !Direct(ln, coef);
   if (any_scatter) out.reset(new char[fwd_rows * total_lanes * SampleBytes(y.type)]);
   const bool stream = n * y.channels.size() * SampleBytes(y.type) >= kStreamOutputBytes;
   for (size_t i = 0, off = 0; i < lanes.size(); ++i) {
     const int w = lanes[i].b.kernel.lanes;
     lanes[i].fwd = RowsOf(fwd.get() + off, w);
-    if (!lanes[i].ys.adjacent) lanes[i].out = RowsOfTile(out.get() + off * SampleBytes(y.type), y.type, w);
+    if (!Direct(lanes[i], coef)) lanes[i].out = RowsOfTile(out.get() + off * SampleBytes(y.type), y.type, w);
     off += fwd_rows * static_cast<size_t>(w);
   }
   for (size_t k = n_intervals; k-- > 0;) {
@@ -261,12 +268,12 @@ void CheckpointPasses(std::vector<Lane>& lanes, const std::vector<double>& coef,
       const size_t m = std::min(tile, t - t0);
       t -= m;
       for (Lane& ln : lanes) {
-        if (ln.ys.adjacent) RunRows(ln.b.kernel, coef, ln.state.data(), ln.fwd, t - t0, &ln.ys, t, m, true);
+        if (Direct(ln, coef)) RunRows(ln.b.kernel, coef, ln.state.data(), ln.fwd, t - t0, &ln.ys, t, m, true);
         else RunRows(ln.b.kernel, coef, ln.state.data(), ln.fwd, t - t0, &ln.out, t - t0, m, true);
       }
     }
     for (Lane& ln : lanes)
-      if (!ln.ys.adjacent) ScatterRows(ln.out.lane[0], ln.b.kernel.lanes, ln.ys, t0, t1 - t0, stream);
+      if (!Direct(ln, coef)) ScatterRows(ln.out.lane[0], ln.b.kernel.lanes, ln.ys, t0, t1 - t0, stream);
   }
 }
 

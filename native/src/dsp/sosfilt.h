@@ -72,6 +72,12 @@ std::vector<double> FlatCoefficients(const Sos& sos);  // [nsec][5]: b0 b1 b2 a1
 void RunRows(const CascadeKernel& k, const std::vector<double>& coef, double* state, const Plane& src,
              size_t src_begin, const Plane* dst, size_t dst_begin, size_t count, bool reverse);
 
+// True when RunRows reads (FusedInput) or writes (FusedOutput) p, not adjacent, without a tile: full blocks of
+// float32 channel arrays through the fused AVX-512 kernels (sosfilt_tile.h), for `nsec` sections. The
+// output of such a pass may be written straight to the arrays, also backwards (filtfilt.cc).
+bool FusedInput(const CascadeKernel& k, const Plane& p, int nsec);
+bool FusedOutput(const CascadeKernel& k, const Plane& p, int nsec);
+
 // Copies `count` rows of a [rows][lanes] buffer of dst's sample type (RowsOfTile) to rows dst_begin.. of dst.
 // `stream`: dst is large and not read again soon, so long runs may bypass the cache.
 void ScatterRows(const char* rows, int lanes, const Plane& dst, size_t dst_begin, size_t count, bool stream);
