@@ -95,7 +95,7 @@ describe("crash safety", () => {
     expect(r.status, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout) as { maxRss: number; written: Record<string, number> };
     expect(s.written.highpass).toBe(2);
-    // docs/pipeline.md: peak ≈ 400 MB + 4·n·L bytes (the spike band is filtered in place; buffers are reused).
+    // docs/pipeline.md: peak ≈ 400 MB + 4·n·L bytes (the spike band is filtered in place; each worker reuses its buffers).
     expect(groupSizes(n, 2, workers, 100e6)).toEqual({ taskSize: 1, liveSize: live });
     const bound = 400e6 + 4 * n * live;
     process.stdout.write(`long channel: peak RSS ${(s.maxRss / 1e6).toFixed(0)} MB, bound ${(bound / 1e6).toFixed(0)} MB (n = ${n})\n`);
@@ -106,12 +106,13 @@ describe("crash safety", () => {
 });
 
 describe("groupSizes", () => {
-  it("holds at most (W+1)·G channel buffers, fewer when the budget says so, and never more than the channels", () => {
+  it("holds W·G channel buffers (one task's per worker), fewer when the budget says so, never more than the channels", () => {
     const n = 18e6; // 72 MB per channel
-    expect(groupSizes(n, 32, 2, 6e9)).toEqual({ taskSize: 8, liveSize: 24 });
-    expect(groupSizes(n, 124, 4, 6e9)).toEqual({ taskSize: 8, liveSize: 40 });
+    expect(groupSizes(n, 32, 2, 6e9)).toEqual({ taskSize: 8, liveSize: 16 });
+    expect(groupSizes(n, 124, 4, 6e9)).toEqual({ taskSize: 8, liveSize: 32 });
     expect(groupSizes(n, 6, 2, 6e9)).toEqual({ taskSize: 3, liveSize: 6 });
-    expect(groupSizes(n, 32, 2, 1e9)).toEqual({ taskSize: 4, liveSize: 12 }); // 13 affordable
-    expect(groupSizes(n, 32, 2, 100e6)).toEqual({ taskSize: 1, liveSize: 1 });
+    expect(groupSizes(n, 32, 2, 1e9)).toEqual({ taskSize: 6, liveSize: 12 }); // 13 affordable
+    expect(groupSizes(n, 32, 2, 100e6)).toEqual({ taskSize: 1, liveSize: 2 });
+    expect(groupSizes(n, 32, 1, 100e6)).toEqual({ taskSize: 1, liveSize: 1 });
   });
 });

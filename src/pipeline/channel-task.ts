@@ -1,13 +1,14 @@
 /**
- * A group of channels' work, run inside a pool worker: from the channels' raw samples (µV, transferred from
- * the reading thread, never re-read from a .hkl) write the rplraw, LFP and spike-band files PyHipp would
- * write. The spike band of the group is filtered in one call, one channel per SIMD lane, in place over the raw
+ * A group of channels' work, run inside a pool worker: read the channels' raw samples (µV) from the .ns5
+ * into this worker's reused buffers (never from a .hkl) and write the rplraw, LFP and spike-band files PyHipp
+ * would write. The spike band of the group is filtered in one call, one channel per SIMD lane, in place over the raw
  * samples once those are written. Every file goes to a temporary name and is renamed into place once synced
  * (beginWriteHickle, then commit in the background while the next file is made).
  */
 import { beginWriteHickle } from "../hdf5/hickle-write.js";
 import { highpassChainChannels, lfpChain, type HighpassChainOptions, type LfpChainOptions } from "../dsp/chains.js";
 import { rplHighpassObject, rplLfpObject, rplRawObject, type ChannelInfo } from "./objects.js";
+import { openNsx, type NsxFile } from "../io/nsx.js";
 
 export interface ChannelJob {
   info: ChannelInfo;
@@ -20,8 +21,11 @@ export interface ChannelJob {
 export interface GroupTask {
   session: string;
   channels: ChannelJob[];
-  /** Raw samples in µV (float32) per channel, as neo's rescaling gives them. */
-  data: Float32Array[];
+  /**
+   * Where the worker reads the channels' raw samples (µV, float32, as neo's rescaling gives them): the .ns5,
+   * the channels' indices in it, and segment 0's length (neo's segment list, as PyHipp processes it).
+   */
+  read: { ns5: string; indices: number[]; samples: number };
   lfp: Required<LfpChainOptions>;
   highpass: Required<HighpassChainOptions>;
 }
@@ -35,8 +39,32 @@ export interface GroupResult {
   failed: { electrodeId: number; kind: OutputKind; code: string; message: string; stack?: string }[];
   /** RSS of the process seen after this task (bytes). */
   rss: number;
-  /** The task's channel buffers, moved back to the reading thread for its next read (see worker.ts). */
-  buffers?: Float32Array[];
+}
+
+// This worker's channel buffers and open recording, kept from task to task: a task refills the buffers of the
+// previous one (no fresh memory to fault in), and a session's .ns5 is mapped once per worker.
+let kept: Float32Array[] = [];
+let open: { path: string; file: NsxFile } | undefined;
+
+function buffersFor(count: number, samples: number): Float32Array[] {
+  if (kept[0]?.length !== samples) kept = [];
+  while (kept.length < count) kept.push(new Float32Array(samples));
+  return kept.slice(0, count);
+}
+
+function recording(path: string): NsxFile {
+  if (open?.path !== path) {
+    open?.file.close();
+    open = undefined;
+    open = { path, file: openNsx(path, { neoCompatible: true }) };
+  }
+  return open.file;
+}
+
+/** Closes the recording this worker keeps open (the pool calls it between sessions; idempotent). */
+export function closeRecording(): void {
+  open?.file.close();
+  open = undefined;
 }
 
 export async function runGroupTask(task: GroupTask): Promise<GroupResult> {
@@ -63,10 +91,21 @@ export async function runGroupTask(task: GroupTask): Promise<GroupResult> {
       failed(c, kind, e);
     }
   };
+  // The group's samples, read here from the memory-mapped .ns5 (each worker reads its own group, so the
+  // reads run in parallel and no samples cross threads). A failed read fails every output of the group.
+  let data: Float32Array[];
+  try {
+    data = buffersFor(task.read.indices.length, task.read.samples);
+    recording(task.read.ns5).readScaledInto(data, { channels: task.read.indices, segment: 0 });
+  } catch (e) {
+    for (const c of task.channels) for (const kind of ["raw", "lfp", "highpass"] as const) if (c.outputs[kind]) failed(c, kind, e);
+    res.rss = process.memoryUsage().rss;
+    return res;
+  }
   const lfp = task.lfp;
   for (let i = 0; i < task.channels.length; i++) {
     const c = task.channels[i]!;
-    const x = task.data[i]!;
+    const x = data[i]!;
     if (c.outputs.raw) await write(c, "raw", () => rplRawObject(x, c.info, c.dirs));
     if (c.outputs.lfp)
       await write(c, "lfp", () =>
@@ -78,7 +117,7 @@ export async function runGroupTask(task: GroupTask): Promise<GroupResult> {
   const hpIdx = task.channels.flatMap((c, i) => (c.outputs.highpass ? [i] : []));
   if (hpIdx.length) {
     const hp = task.highpass;
-    const xs = hpIdx.map((i) => task.data[i]!);
+    const xs = hpIdx.map((i) => data[i]!);
     let bands: Float32Array[];
     try {
       bands = highpassChainChannels(xs, hp, xs);

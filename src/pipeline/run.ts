@@ -1,15 +1,15 @@
 /**
- * `rplpipe run`: one pass per session. The .ns5 is read once per group of channels (as many as there are free
- * channel buffers); each channel's samples are transferred (not copied) to a pool worker that writes its raw,
- * LFP and spike-band files and hands the buffers back for the next group. The session's markers are written from the
+ * `rplpipe run`: one pass per session. Each pool worker reads its group of channels from the memory-mapped
+ * .ns5 (the groups' reads run in parallel) into buffers it keeps from task to task, and writes the channels'
+ * raw, LFP and spike-band files. The session's markers are written from the
  * .nev on the main thread. A failing session or channel is recorded and the run goes on.
  *
  * Every output is a job of its day's ledger (src/ledger, docs/ledger.md): a channel's jobs are reserved as its
  * read group is formed, so concurrent runs on any hosts share a day's work and never do one job twice.
  *
  * Peak memory (documented in docs/pipeline.md): about 400 MB + 4·n·L bytes, for n samples per channel and L
- * channel buffers live at once, L = min(channels, (W+1)·G) for W workers and G channels per task (see
- * groupSizes). Buffers go back and forth between the reading thread and the workers and are reused.
+ * channel buffers live at once, L = min(channels, W·G) for W workers and G channels per task (see
+ * groupSizes): each worker reads its tasks' channels into the same buffers.
  */
 import { Piscina } from "piscina";
 import { join } from "node:path";
@@ -213,8 +213,9 @@ export async function runPipeline(dir: string, options: RunOptions = {}): Promis
   });
   try {
     for (const s of plan.sessions) {
-      if (s.parallel) await writeParallel(s, jobs, summary, emit, fail);
-      await runChannels(pool, s, { lfp, highpass, workers, budget, redo }, jobs, summary, emit, fail);
+      // The channels' first tasks go to the workers first; the markers are written on this thread meanwhile.
+      const channels = runChannels(pool, s, { lfp, highpass, workers, budget, redo }, jobs, summary, emit, fail);
+      await Promise.all([channels, s.parallel ? writeParallel(s, jobs, summary, emit, fail) : undefined]);
     }
   } finally {
     await pool.destroy();
@@ -325,7 +326,7 @@ async function runChannels(
   const todo = s.channels.filter((c) => c.outputs.raw || c.outputs.lfp || c.outputs.highpass);
   if (todo.length === 0) return;
   const day = dirname(s.path);
-  const { taskSize, liveSize } = groupSizes(s.samples, todo.length, o.workers, o.budget);
+  const { taskSize } = groupSizes(s.samples, todo.length, o.workers, o.budget);
   let nsx;
   try {
     nsx = openNsx(s.ns5, { neoCompatible: true });
@@ -351,23 +352,18 @@ async function runChannels(
     return group;
   };
   const inflight = new Set<Promise<void>>();
-  // Channel buffers of this session (s.samples float32 each): `live` made so far, `free` ones to read into.
-  const free: Float32Array[] = [];
-  let live = 0;
-  const submit = (chunk: ClaimedChannel[], data: Float32Array[]) => {
+  const submit = (chunk: ClaimedChannel[]) => {
     for (const c of chunk) mkdirSync(c.plan.dir, { recursive: true });
     const byId = new Map(chunk.map((c) => [c.plan.info.electrodeId, c]));
     const task: GroupTask = {
       session: s.name,
       channels: chunk.map((c) => ({ info: c.plan.info, dirs: c.plan.dirs, outputs: c.plan.outputs })),
-      data,
+      read: { ns5: s.ns5, indices: chunk.map((c) => c.plan.index), samples: s.samples },
       lfp: { ...o.lfp, samplingRate: s.samplingRate },
       highpass: { ...o.highpass, samplingRate: s.samplingRate },
     };
-    const p: Promise<void> = (pool.run(task, { transferList: data.map((d) => d.buffer as ArrayBuffer) }) as Promise<GroupResult>)
+    const p: Promise<void> = (pool.run(task) as Promise<GroupResult>)
       .then((r) => {
-        // The worker moved the channel buffers back: the next read fills them (no fresh memory to fault in).
-        for (const b of r.buffers ?? []) if (b.length === s.samples) free.push(b);
         summary.peakWorkerRss = Math.max(summary.peakWorkerRss, r.rss);
         for (const w of r.written) {
           const stage = kStageOf[w.kind];
@@ -389,7 +385,6 @@ async function runChannels(
           }
       })
       .catch((e: Error & { code?: string }) => {
-        live -= data.length; // its buffers died with it
         // The worker itself died (out of memory, a crash): every output of the group still missing failed.
         // Without --redo a present output was written by this task (it was missing when claimed).
         for (const c of chunk)
@@ -410,31 +405,12 @@ async function runChannels(
   };
   try {
     for (;;) {
-      // Read when a task's worth of buffers is free: at most L channel buffers exist (L − G while the first
-      // read is short of buffers), and a worker that finishes finds its next task already read.
-      while (live - free.length > liveSize - taskSize && inflight.size > 0) await Promise.race(inflight);
-      // Reads start one task at a time until every worker has one, so the first worker starts after one short
-      // pass over the file and the others while the next groups are read.
-      const room = liveSize - (live - free.length);
-      const size = Math.max(taskSize, inflight.size < o.workers ? taskSize : room);
-      const group = nextGroup(Math.floor(size / taskSize) * taskSize);
+      // A worker reads its own group when it starts the task. At most one task per worker waits in the queue,
+      // so channels are claimed in the ledger shortly before they are worked on and memory stays at W·G buffers.
+      while (inflight.size > o.workers) await Promise.race(inflight);
+      const group = nextGroup(taskSize);
       if (group.length === 0) break;
-      const data = group.map(() => free.pop() ?? (live++, new Float32Array(s.samples)));
-      try {
-        nsx.readScaledInto(data, { channels: group.map((c) => c.plan.index), segment: 0 });
-      } catch (e) {
-        free.push(...data);
-        const err = e as RplpipeError;
-        for (const c of group) {
-          for (const k of kKinds) jobs.fail(day, c.claims[k], jobErrorFrom(e));
-          fail({ session: s.path, electrodeId: c.plan.info.electrodeId, stage: "split", code: err.code ?? "ERR_INTERNAL", message: err.message });
-        }
-        continue;
-      } finally {
-        // A long read blocks the event loop and with it the heartbeat timer: beat now.
-        jobs.heartbeat(day);
-      }
-      for (let t = 0; t < group.length; t += taskSize) submit(group.slice(t, t + taskSize), data.slice(t, t + taskSize));
+      submit(group);
     }
     await Promise.all(inflight);
   } finally {
@@ -444,15 +420,13 @@ async function runChannels(
 
 /**
  * Channels per worker task (filtered together, one per SIMD lane; up to 8) and channel buffers held at once
- * (`liveSize`: the tasks running, one queued per worker's next turn, and the group being read), from the
- * memory budget. A task holds 4·n·G bytes: its spike bands are filtered in place over the raw samples, and its
- * buffers come back to the reading thread for the next read (no fresh memory after the first W+1 tasks).
+ * (`liveSize`: each worker keeps one task's buffers and refills them for its next task; a queued task holds no
+ * samples), from the memory budget. A task holds 4·n·G bytes: its spike bands are filtered in place.
  */
 export function groupSizes(samples: number, channels: number, workers: number, budget: number): { taskSize: number; liveSize: number } {
   const perChannel = Math.max(1, 4 * samples);
   const affordable = Math.max(1, Math.floor(budget / perChannel));
   // At most 8 (one AVX-512 vector of doubles), and small enough that every worker gets a task.
-  const taskSize = Math.max(1, Math.min(8, Math.ceil(channels / workers), Math.floor(affordable / (workers + 1))));
-  const liveSize = Math.min(channels, Math.max(taskSize, Math.min(affordable, (workers + 1) * taskSize)));
-  return { taskSize, liveSize };
+  const taskSize = Math.max(1, Math.min(8, Math.ceil(channels / workers), Math.floor(affordable / workers)));
+  return { taskSize, liveSize: Math.min(channels, workers * taskSize) };
 }
