@@ -441,7 +441,7 @@ describe("async variants and worker threads", () => {
       /rplpipe native error: sosfiltfilt: the signal has 20 samples per channel; it must be longer than padlen = 24/);
   });
   it("the addon filters inside worker threads, concurrently, with the main thread's result", async () => {
-    const addon = process.env.RPLPIPE_ADDON ?? join(repoRoot, "build", "Release", "rplpipe.node");
+    const addon = process.env.RPLPIPE_ADDON || join(repoRoot, "build", "Release", "rplpipe.node");
     const x = noise(20000, 9);
     const code = `const { parentPort, workerData: w } = require("node:worker_threads");
       const b = require(w.addon); const y = new Float64Array(w.x.length);

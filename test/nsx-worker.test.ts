@@ -14,7 +14,7 @@ import { makeTempDir, syntheticSpec } from "./nsx-support.js";
 const tmp = makeTempDir("worker");
 afterAll(() => tmp.cleanup());
 
-const addon = process.env.RPLPIPE_ADDON ?? join(packageRoot, "build", "Release", "rplpipe.node");
+const addon = process.env.RPLPIPE_ADDON || join(packageRoot, "build", "Release", "rplpipe.node");
 
 // Plain JS on purpose: the worker loads the raw addon directly and sums channel 2 of segment 1.
 const workerCode = `
