@@ -1,11 +1,12 @@
 /**
  * `rplpipe run`: one pass per session. Each pool worker reads its group of channels from the memory-mapped
  * .ns5 (the groups' reads run in parallel) into buffers it keeps from task to task, and writes the channels'
- * raw, LFP and spike-band files. The session's markers are written from the
- * .nev on the main thread. A failing session or channel is recorded and the run goes on.
+ * raw, LFP and spike-band files. The session's markers are written from the .nev on the main thread
+ * meanwhile. A failing session or channel is recorded and the run goes on.
  *
  * Every output is a job of its day's ledger (src/ledger, docs/ledger.md): a channel's jobs are reserved as its
- * read group is formed, so concurrent runs on any hosts share a day's work and never do one job twice.
+ * task is formed (at most one task per worker waits), so concurrent runs on any hosts share a day's work and
+ * never do one job twice.
  *
  * Peak memory (documented in docs/pipeline.md): about 400 MB + 4·n·L bytes, for n samples per channel and L
  * channel buffers live at once, L = min(channels, W·G) for W workers and G channels per task (see
@@ -335,8 +336,8 @@ async function runChannels(
     fail({ session: s.path, stage: "session", code: err.code ?? "ERR_INTERNAL", message: err.message });
     return;
   }
-  // Channels are claimed in the ledger as each read group is formed: this process never reads the samples
-  // of channels another process is doing. Jobs left behind a held one are tried once more at the end.
+  // Channels are claimed in the ledger as each task is formed: this process never reads the samples of
+  // channels another process is doing. Jobs left behind a held one are tried once more at the end.
   const queue = todo.map((c) => ({ c, final: false }));
   const later: typeof queue = [];
   const nextGroup = (size: number): ClaimedChannel[] => {
