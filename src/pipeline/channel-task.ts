@@ -1,9 +1,9 @@
 /**
  * A group of channels' work, run inside a pool worker: read the channels' raw samples (µV) from the .ns5
  * into this worker's reused buffers (never from a .hkl) and write the rplraw, LFP and spike-band files PyHipp
- * would write. The spike band of the group is filtered in one call, one channel per SIMD lane, in place over the raw
- * samples once those are written. Every file goes to a temporary name and is renamed into place once synced
- * (beginWriteHickle, then commit in the background while the next file is made).
+ * would write. The spike band of the group is filtered in one call, one channel per SIMD lane, in place over
+ * the raw samples once those are written. Every file goes to a temporary name and is renamed into place once
+ * synced (beginWriteHickle, then commit in the background while the next file is made).
  */
 import { beginWriteHickle } from "../hdf5/hickle-write.js";
 import { highpassChainChannels, lfpChain, type HighpassChainOptions, type LfpChainOptions } from "../dsp/chains.js";
@@ -41,8 +41,9 @@ export interface GroupResult {
   rss: number;
 }
 
-// This worker's channel buffers and open recording, kept from task to task: a task refills the buffers of the
-// previous one (no fresh memory to fault in), and a session's .ns5 is mapped once per worker.
+// This worker's channel buffers and open recording, kept from task to task (the worker lives as long as its
+// run's pool): a task refills the buffers of the previous one (no fresh memory to fault in), and a session's
+// .ns5 is mapped once per worker.
 let kept: Float32Array[] = [];
 let open: { path: string; file: NsxFile } | undefined;
 
@@ -59,12 +60,6 @@ function recording(path: string): NsxFile {
     open = { path, file: openNsx(path, { neoCompatible: true }) };
   }
   return open.file;
-}
-
-/** Closes the recording this worker keeps open (the pool calls it between sessions; idempotent). */
-export function closeRecording(): void {
-  open?.file.close();
-  open = undefined;
 }
 
 export async function runGroupTask(task: GroupTask): Promise<GroupResult> {
@@ -113,7 +108,7 @@ export async function runGroupTask(task: GroupTask): Promise<GroupResult> {
       );
   }
   // The spike bands are filtered in place over the raw samples (written above, no longer needed): a task
-  // holds one buffer per channel, not two, and the buffers go back to the reader for the next group.
+  // holds one buffer per channel, not two, and the next task refills them.
   const hpIdx = task.channels.flatMap((c, i) => (c.outputs.highpass ? [i] : []));
   if (hpIdx.length) {
     const hp = task.highpass;
@@ -122,8 +117,7 @@ export async function runGroupTask(task: GroupTask): Promise<GroupResult> {
     try {
       bands = highpassChainChannels(xs, hp, xs);
     } catch (e) {
-      const err = e as Error & { code?: string };
-      for (const i of hpIdx) res.failed.push({ electrodeId: task.channels[i]!.info.electrodeId, kind: "highpass", code: err.code ?? "ERR_INTERNAL", message: err.message, stack: err.stack });
+      for (const i of hpIdx) failed(task.channels[i]!, "highpass", e);
       bands = [];
     }
     for (let k = 0; k < bands.length; k++) {
