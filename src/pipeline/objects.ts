@@ -1,6 +1,6 @@
 /**
  * The dicts PyHipp saves (spec/pyhipp.md §2.5, §3.1–3.5), as hickle values: same keys in the same order,
- * same Python and numpy types as the files the real PyHipp code writes (../shared/data/pyhipp).
+ * same Python and numpy types as the files the real PyHipp code writes (test/hdf5-hickle.test.ts reads such files).
  *
  * One deliberate fix: PyHipp stores the LFP and high-pass corner frequencies multiplied by the sampling rate
  * (RPLLFP HighFreqCorner 1000 for a 1 Hz corner, RPLHighPass 15000000.0 for 500 Hz). We store the corners in

@@ -328,6 +328,8 @@ async function runChannels(
   if (todo.length === 0) return;
   const day = dirname(s.path);
   const { taskSize } = groupSizes(s.samples, todo.length, o.workers, o.budget);
+  // Opened here only to refuse a recording that cannot be read (changed since planning) as one session
+  // failure before any channel is claimed; the workers map it themselves to read their groups.
   let nsx;
   try {
     nsx = openNsx(s.ns5, { neoCompatible: true });

@@ -28,18 +28,7 @@ struct Avx2Vec {
   RPL_RESAMPLE_TARGET static inline void Store(float* p, T v) { _mm_storeu_ps(p, _mm256_cvtpd_ps(v)); }
 };
 
-// One channel, one fused multiply-add per product (vfmadd...sd), as the vector lanes do.
-struct ScalarFmaVec {
-  using T = __m128d;  // the low lane only
-  static constexpr int kLanes = 1;
-  RPL_RESAMPLE_TARGET static inline T Zero() { return _mm_setzero_pd(); }
-  RPL_RESAMPLE_TARGET static inline T Load(const double* p) { return _mm_load_sd(p); }
-  RPL_RESAMPLE_TARGET static inline T Load(const float* p) { return _mm_cvtss_sd(_mm_setzero_pd(), _mm_load_ss(p)); }
-  RPL_RESAMPLE_TARGET static inline T Broadcast(const double* p) { return _mm_load_sd(p); }
-  RPL_RESAMPLE_TARGET static inline T MulAdd(T acc, T x, T h) { return _mm_fmadd_sd(x, h, acc); }
-  RPL_RESAMPLE_TARGET static inline void Store(double* p, T v) { _mm_store_sd(p, v); }
-  RPL_RESAMPLE_TARGET static inline void Store(float* p, T v) { _mm_store_ss(p, _mm_cvtsd_ss(_mm_setzero_ps(), v)); }
-};
+#include "dsp/resample_poly_scalar_fma_vec.inc"
 
 #include "dsp/resample_poly_kernel_impl.h"
 

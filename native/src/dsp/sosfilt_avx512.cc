@@ -29,21 +29,7 @@
 namespace rpl::dsp {
 namespace {
 
-struct Avx512V {
-  static constexpr int kLanes = 8;
-  using Reg = __m512d;
-  static Reg Set1(double a) { return _mm512_set1_pd(a); }
-  static Reg Load(const double* p) { return _mm512_loadu_pd(p); }
-  static Reg Load(const float* p) { return _mm512_cvtps_pd(_mm256_loadu_ps(p)); }
-  static void Store(double* p, Reg x) { _mm512_storeu_pd(p, x); }
-  static void Store(float* p, Reg x) { _mm256_storeu_ps(p, _mm512_cvtpd_ps(x)); }
-  static Reg Add(Reg a, Reg b) { return _mm512_add_pd(a, b); }
-  static Reg Sub(Reg a, Reg b) { return _mm512_sub_pd(a, b); }
-  static Reg Mul(Reg a, Reg b) { return _mm512_mul_pd(a, b); }
-  static constexpr bool kFma = true;
-  static Reg Fma(Reg a, Reg b, Reg c) { return _mm512_fmadd_pd(a, b, c); }
-  static Reg Fnmadd(Reg a, Reg b, Reg c) { return _mm512_fnmadd_pd(a, b, c); }
-};
+#include "dsp/sosfilt_avx512_lane.inc"
 
 // Two vectors side by side (lanes 0-7 and 8-15): each operation acts on both, independently.
 struct Avx512PairV {
