@@ -38,12 +38,13 @@ constexpr uint64_t kPrefetchBytes = 6144;
 // later passes find the rows in L2.
 constexpr uint64_t kTileBytes = 64 * 1024;
 
-// How one read is split between the kernels of the active level: runs of 32 (AVX-512) or 16 (AVX2)
-// consecutive columns go to the vector kernels, every other column to the scalar transpose.
+// How one read is split between the kernels of the active level: runs of 32 (AVX-512), 16 or 8 (AVX2 kernels,
+// also at the AVX-512 level) consecutive columns go to the vector kernels, every other column to the scalar
+// transpose.
 struct Plan {
   Level level = Level::kScalar;
-  std::vector<uint32_t> g32, g16;  // index k in cols where a vector group starts
-  std::vector<uint32_t> singles;   // index k of each scalar column
+  std::vector<uint32_t> g32, g16, g8;  // index k in cols where a vector group starts
+  std::vector<uint32_t> singles;       // index k of each scalar column
   std::vector<uint32_t> single_cols;
   detail::Prefetch pf;
   uint64_t tile = 0;  // rows per tile, a multiple of 16
@@ -51,7 +52,7 @@ struct Plan {
   // columns) prefetches; the later ones find the tile in cache.
   detail::Prefetch PrefetchFor(int kernel) const {
     detail::Prefetch q = pf;
-    const int first = !g32.empty() ? 0 : !g16.empty() ? 1 : 2;
+    const int first = !g32.empty() ? 0 : !g16.empty() ? 1 : !g8.empty() ? 2 : 3;
     q.on = pf.on && kernel == first;
     return q;
   }
@@ -79,6 +80,10 @@ Plan MakePlan(const RowBlock& src, const uint32_t* cols, size_t ncols) {
       p.g16.push_back(static_cast<uint32_t>(k));
       hi = std::max(hi, cols[k] + 15);
       k += 16;
+    } else if (p.level != Level::kScalar && run >= 8) {
+      p.g8.push_back(static_cast<uint32_t>(k));
+      hi = std::max(hi, cols[k] + 7);
+      k += 8;
     } else {
       p.singles.push_back(static_cast<uint32_t>(k));
       p.single_cols.push_back(cols[k]);
@@ -122,10 +127,12 @@ void DeinterleaveRaw(const RowBlock& src, const uint32_t* cols, size_t ncols, in
       detail::RawGroupsAvx512(part, cols, p.g32.data(), p.g32.size(), dst.data(), p.PrefetchFor(0));
     if (!p.g16.empty())
       detail::RawGroupsAvx2(part, cols, p.g16.data(), p.g16.size(), dst.data(), p.PrefetchFor(1));
+    if (!p.g8.empty())
+      detail::RawGroups8Avx2(part, cols, p.g8.data(), p.g8.size(), dst.data(), p.PrefetchFor(2));
 #endif
     if (!p.singles.empty()) {
       for (size_t i = 0; i < p.singles.size(); ++i) sdst[i] = dst[p.singles[i]];
-      detail::TransposeScalar(part, p.single_cols.data(), p.singles.size(), sdst.data(), p.PrefetchFor(2));
+      detail::TransposeScalar(part, p.single_cols.data(), p.singles.size(), sdst.data(), p.PrefetchFor(3));
     }
   }
 }
@@ -153,9 +160,12 @@ void DeinterleaveScaled(const RowBlock& src, const uint32_t* cols, size_t ncols,
     if (!p.g16.empty())
       detail::ScaledGroupsAvx2(part, cols, p.g16.data(), p.g16.size(), scales, add_offset, dst.data(),
                                p.PrefetchFor(1));
+    if (!p.g8.empty())
+      detail::ScaledGroups8Avx2(part, cols, p.g8.data(), p.g8.size(), scales, add_offset, dst.data(),
+                                p.PrefetchFor(2));
 #endif
     if (!p.singles.empty()) {
-      detail::TransposeScalar(part, p.single_cols.data(), p.singles.size(), sdst.data(), p.PrefetchFor(2));
+      detail::TransposeScalar(part, p.single_cols.data(), p.singles.size(), sdst.data(), p.PrefetchFor(3));
       for (size_t i = 0; i < p.singles.size(); ++i)
         scale(sdst[i], n, scales[p.singles[i]], add_offset, dst[p.singles[i]]);
     }

@@ -1,5 +1,5 @@
-// AVX2 kernels of the de-interleaver: 8 rows x 16 columns int16 transposes, stored as int16 or converted and
-// scaled in the same pass (4-wide double arithmetic) straight into the float outputs.
+// AVX2 kernels of the de-interleaver: 8 rows x 16 columns (and 16 rows x 8 columns) int16 transposes, stored
+// as int16 or converted and scaled in the same pass (4-wide double arithmetic) straight into the float outputs.
 // Compiled for the baseline ISA; only these functions carry target("avx2,fma") and run after Active() said so.
 #include "simd/deinterleave.h"
 
@@ -14,28 +14,67 @@ namespace rpl::simd::detail {
 
 namespace {
 
+// Unpack overloads, so one network serves 128- and 256-bit vectors.
+#define RPL_UNPACK(name, op)                                                                           \
+  RPL_AVX2_INLINE __m128i name(__m128i a, __m128i b) { return _mm_##op(a, b); }                         \
+  RPL_AVX2_INLINE __m256i name(__m256i a, __m256i b) { return _mm256_##op(a, b); }
+RPL_UNPACK(lo16, unpacklo_epi16)
+RPL_UNPACK(hi16, unpackhi_epi16)
+RPL_UNPACK(lo32, unpacklo_epi32)
+RPL_UNPACK(hi32, unpackhi_epi32)
+RPL_UNPACK(lo64, unpacklo_epi64)
+RPL_UNPACK(hi64, unpackhi_epi64)
+#undef RPL_UNPACK
+
+// The 8x8 int16 transpose network (unpack 16, 32, 64) applied within each 128-bit lane: if lane L of r[i] holds
+// 8 int16 of one row i, lane L of c[j] holds element j of the 8 rows, in row order.
+template <typename V>
+RPL_AVX2_INLINE void Unpack8x8(const V r[8], V c[8]) {
+  V a0 = lo16(r[0], r[1]), a1 = hi16(r[0], r[1]);
+  V a2 = lo16(r[2], r[3]), a3 = hi16(r[2], r[3]);
+  V a4 = lo16(r[4], r[5]), a5 = hi16(r[4], r[5]);
+  V a6 = lo16(r[6], r[7]), a7 = hi16(r[6], r[7]);
+  V b0 = lo32(a0, a2), b1 = hi32(a0, a2);
+  V b2 = lo32(a1, a3), b3 = hi32(a1, a3);
+  V b4 = lo32(a4, a6), b5 = hi32(a4, a6);
+  V b6 = lo32(a5, a7), b7 = hi32(a5, a7);
+  c[0] = lo64(b0, b4);
+  c[1] = hi64(b0, b4);
+  c[2] = lo64(b1, b5);
+  c[3] = hi64(b1, b5);
+  c[4] = lo64(b2, b6);
+  c[5] = hi64(b2, b6);
+  c[6] = lo64(b3, b7);
+  c[7] = hi64(b3, b7);
+}
+
 // Transposes rows [t, t+8) x columns [c, c+16): within each 128-bit lane an 8x8 int16 transpose (unpack 16,
 // 32, 64), so lane 0 of c[j] holds column j and lane 1 column 8+j, each as 8 consecutive rows.
 RPL_AVX2_INLINE void Transpose8x16(const uint8_t* p, uint64_t stride, __m256i c[8]) {
   __m256i r[8];
 #pragma GCC unroll 8
   for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i * stride));
-  __m256i a0 = _mm256_unpacklo_epi16(r[0], r[1]), a1 = _mm256_unpackhi_epi16(r[0], r[1]);
-  __m256i a2 = _mm256_unpacklo_epi16(r[2], r[3]), a3 = _mm256_unpackhi_epi16(r[2], r[3]);
-  __m256i a4 = _mm256_unpacklo_epi16(r[4], r[5]), a5 = _mm256_unpackhi_epi16(r[4], r[5]);
-  __m256i a6 = _mm256_unpacklo_epi16(r[6], r[7]), a7 = _mm256_unpackhi_epi16(r[6], r[7]);
-  __m256i b0 = _mm256_unpacklo_epi32(a0, a2), b1 = _mm256_unpackhi_epi32(a0, a2);
-  __m256i b2 = _mm256_unpacklo_epi32(a1, a3), b3 = _mm256_unpackhi_epi32(a1, a3);
-  __m256i b4 = _mm256_unpacklo_epi32(a4, a6), b5 = _mm256_unpackhi_epi32(a4, a6);
-  __m256i b6 = _mm256_unpacklo_epi32(a5, a7), b7 = _mm256_unpackhi_epi32(a5, a7);
-  c[0] = _mm256_unpacklo_epi64(b0, b4);
-  c[1] = _mm256_unpackhi_epi64(b0, b4);
-  c[2] = _mm256_unpacklo_epi64(b1, b5);
-  c[3] = _mm256_unpackhi_epi64(b1, b5);
-  c[4] = _mm256_unpacklo_epi64(b2, b6);
-  c[5] = _mm256_unpackhi_epi64(b2, b6);
-  c[6] = _mm256_unpacklo_epi64(b3, b7);
-  c[7] = _mm256_unpackhi_epi64(b3, b7);
+  Unpack8x8(r, c);
+}
+
+// Transposes rows [t, t+16) x columns [c, c+8): r[i] holds row i in lane 0 and row 8+i in lane 1, so c[j] is
+// column j as 16 consecutive rows.
+RPL_AVX2_INLINE void Transpose16x8(const uint8_t* p, uint64_t stride, __m256i c[8]) {
+  __m256i r[8];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i)
+    r[i] = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i * stride))),
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + (8 + i) * stride)), 1);
+  Unpack8x8(r, c);
+}
+
+// Rows [t, t+8) x columns [c, c+8): c[j] is column j as 8 consecutive rows.
+RPL_AVX2_INLINE void Transpose8x8(const uint8_t* p, uint64_t stride, __m128i c[8]) {
+  __m128i r[8];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) r[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i * stride));
+  Unpack8x8(r, c);
 }
 
 RPL_AVX2_INLINE void Raw8x16(const uint8_t* p, uint64_t stride, int16_t* const* dst, uint64_t t) {
@@ -77,8 +116,8 @@ RPL_AVX2 void ScaledGroups(const RowBlock& src_ref, const uint32_t* cols, const 
       const size_t k = groups[g];
       __m256i c[8];
       Transpose8x16(row + 2 * static_cast<uint64_t>(cols[k]), src.stride, c);
-    #pragma GCC unroll 8
-  for (int j = 0; j < 8; ++j) {
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; ++j) {
         ScaleStore8<kOffset>(_mm256_castsi256_si128(c[j]), scales[k + j], out[k + j] + t);
         ScaleStore8<kOffset>(_mm256_extracti128_si256(c[j], 1), scales[k + 8 + j], out[k + 8 + j] + t);
       }
@@ -92,6 +131,61 @@ RPL_AVX2 void ScaledGroups(const RowBlock& src_ref, const uint32_t* cols, const 
         __builtin_memcpy(&v, tail.base + i * tail.stride + 2 * static_cast<uint64_t>(cols[j]), 2);
         out[j][rows8 + i] = ScaleOne(v, scales[j], kOffset);
       }
+}
+
+// Runs of 8 columns: 16-row blocks (one 32-byte store per channel, or two 8-float ScaleStore8), then an 8-row
+// block, then the scalar row tail. kScaled selects float output with ScaleOne's roundings.
+template <bool kScaled, bool kOffset, typename T>
+RPL_AVX2 void Groups8(const RowBlock& src_ref, const uint32_t* cols, const uint32_t* groups, size_t ngroups,
+                      const Scale* scales, T* const* out, const Prefetch& pf_ref) {
+  const RowBlock src = src_ref;  // local copies (see ScaledGroups)
+  const Prefetch pf = pf_ref;
+  const uint64_t rows16 = src.rows & ~uint64_t{15}, rows8 = src.rows & ~uint64_t{7};
+  for (uint64_t t = 0; t < rows16; t += 16) {
+    PrefetchRows(src, t, pf);
+    PrefetchRows(src, t + 8, pf);
+    const uint8_t* row = src.base + t * src.stride;
+    for (size_t g = 0; g < ngroups; ++g) {
+      const size_t k = groups[g];
+      __m256i c[8];
+      Transpose16x8(row + 2 * static_cast<uint64_t>(cols[k]), src.stride, c);
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; ++j) {
+        if constexpr (kScaled) {
+          ScaleStore8<kOffset>(_mm256_castsi256_si128(c[j]), scales[k + j], out[k + j] + t);
+          ScaleStore8<kOffset>(_mm256_extracti128_si256(c[j], 1), scales[k + j], out[k + j] + t + 8);
+        } else {
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(out[k + j] + t), c[j]);
+        }
+      }
+    }
+  }
+  for (uint64_t t = rows16; t < rows8; t += 8) {
+    const uint8_t* row = src.base + t * src.stride;
+    for (size_t g = 0; g < ngroups; ++g) {
+      const size_t k = groups[g];
+      __m128i c[8];
+      Transpose8x8(row + 2 * static_cast<uint64_t>(cols[k]), src.stride, c);
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; ++j) {
+        if constexpr (kScaled) ScaleStore8<kOffset>(c[j], scales[k + j], out[k + j] + t);
+        else _mm_storeu_si128(reinterpret_cast<__m128i*>(out[k + j] + t), c[j]);
+      }
+    }
+  }
+  const RowBlock tail{src.base + rows8 * src.stride, src.stride, src.rows - rows8};
+  for (size_t g = 0; g < ngroups; ++g)
+    for (size_t j = groups[g]; j < groups[g] + 8; ++j) {
+      if constexpr (kScaled) {
+        for (uint64_t i = 0; i < tail.rows; ++i) {
+          int16_t v;
+          __builtin_memcpy(&v, tail.base + i * tail.stride + 2 * static_cast<uint64_t>(cols[j]), 2);
+          out[j][rows8 + i] = ScaleOne(v, scales[j], kOffset);
+        }
+      } else {
+        GatherColumn(tail, cols[j], out[j] + rows8);
+      }
+    }
 }
 
 }  // namespace
@@ -119,6 +213,18 @@ RPL_AVX2 void ScaledGroupsAvx2(const RowBlock& src, const uint32_t* cols, const 
                                const Prefetch& pf) {
   if (add_offset) ScaledGroups<true>(src, cols, groups, ngroups, scales, out, pf);
   else ScaledGroups<false>(src, cols, groups, ngroups, scales, out, pf);
+}
+
+RPL_AVX2 void RawGroups8Avx2(const RowBlock& src, const uint32_t* cols, const uint32_t* groups, size_t ngroups,
+                             int16_t* const* out, const Prefetch& pf) {
+  Groups8<false, false>(src, cols, groups, ngroups, nullptr, out, pf);
+}
+
+RPL_AVX2 void ScaledGroups8Avx2(const RowBlock& src, const uint32_t* cols, const uint32_t* groups,
+                                size_t ngroups, const Scale* scales, bool add_offset, float* const* out,
+                                const Prefetch& pf) {
+  if (add_offset) Groups8<true, true>(src, cols, groups, ngroups, scales, out, pf);
+  else Groups8<true, false>(src, cols, groups, ngroups, scales, out, pf);
 }
 
 RPL_AVX2 void ScaleAvx2(const int16_t* x, uint64_t n, Scale s, bool add_offset, float* y) {
