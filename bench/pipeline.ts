@@ -5,9 +5,11 @@
  *   (b) by bench/reference/pyhipp_pipeline.py (neo + scipy + hickle, what PyHipp does per channel) run as one job
  *       per core, as Slurm would: 2 Python processes at once, each on half the channels (wall clock of both),
  * each once with the outputs left in the page cache and once flushed to disk. rplpipe fsyncs every file it writes
- * (writeHickle) and has no option not to: its page-cache run stubs fsync/fdatasync with an LD_PRELOAD shim (built
- * with cc; what a --no-fsync option would give), its flushed run is rplpipe as shipped plus an fdatasync post-pass
- * over its output files, timed with the run. Python: no fsync / os.fsync after every hickle.dump (--fsync).
+ * (writeHickle) and has no option not to, and by default writes the bulk of each file with O_DIRECT (past the page
+ * cache): its page-cache run is `--buffered-io` with fsync/fdatasync stubbed by an LD_PRELOAD shim (built with
+ * cc; what a --no-fsync option would give), its flushed run is rplpipe as shipped (O_DIRECT bulk, fsync per
+ * file) plus an fdatasync post-pass over its output files, timed with the run. Python: no fsync / os.fsync after
+ * every hickle.dump (--fsync).
  * The disk's sequential write speed is measured with dd in the same directory (oflag=direct and
  * conv=fdatasync); the flushed runs are reported as a fraction of it. Every timed run starts after `sync`, with
  * the input .ns5 in the page cache and no outputs present. Bytes = sizes of the files written; "device bytes" =
@@ -384,7 +386,8 @@ async function runRplpipe(day: string, sdir: string, flushed: boolean, shim: str
   const version = codeVersion();
   const env = !flushed && shim ? { ...process.env, LD_PRELOAD: [shim, process.env.LD_PRELOAD].filter(Boolean).join(":") } : undefined;
   const t0 = now();
-  const { done } = run(process.execPath, [cli, "run", day, "--workers", String(workers), "--sessions", "session01", "--json"], env);
+  // The page-cache run keeps its outputs in the page cache (--buffered-io); the flushed run is as shipped.
+  const { done } = run(process.execPath, [cli, "run", day, "--workers", String(workers), "--sessions", "session01", "--json", ...(flushed ? [] : ["--buffered-io"])], env);
   const r = await done;
   const runSeconds = now() - t0;
   if (r.code !== 0) throw new Error(`rplpipe run exited ${r.code}:\n${r.stderr.slice(-4000)}\n${r.stdout.slice(-4000)}`);
@@ -413,7 +416,7 @@ async function runRplpipe(day: string, sdir: string, flushed: boolean, shim: str
     peakRssBytes: Math.max(r.watch.peakRss, summary.maxRss),
     detail: {
       version,
-      fsync: flushed ? "as shipped (fsync per file) + fdatasync post-pass" : shim ? "stubbed (LD_PRELOAD)" : "as shipped (no shim: cc missing)",
+      fsync: flushed ? "as shipped (O_DIRECT bulk, fsync per file) + fdatasync post-pass" : shim ? "--buffered-io, fsync stubbed (LD_PRELOAD)" : "--buffered-io, fsync as shipped (no shim: cc missing)",
       runSeconds,
       stageSeconds,
       summarySeconds: summary.seconds,
@@ -526,10 +529,10 @@ try {
         note:
           v.impl === "rplpipe"
             ? v.flushed
-              ? "rplpipe as shipped (fsync per file) + fdatasync post-pass"
+              ? "rplpipe as shipped (O_DIRECT bulk, fsync per file) + fdatasync post-pass"
               : shim
-                ? "rplpipe with fsync/fdatasync stubbed by LD_PRELOAD"
-                : "rplpipe as shipped (fsync per file)"
+                ? "rplpipe --buffered-io, fsync/fdatasync stubbed by LD_PRELOAD"
+                : "rplpipe --buffered-io (fsync per file)"
             : v.flushed
               ? "os.fsync after every hickle.dump"
               : "no fsync",
@@ -582,8 +585,8 @@ try {
         rplpipe: {
           command: `node dist/cli/main.js run DAY --workers ${workers} --sessions session01 --json`,
           workers,
-          pageCache: shim ? "fsync/fdatasync stubbed with an LD_PRELOAD shim (rplpipe fsyncs every file; no option to skip it)" : "as shipped",
-          flushed: "as shipped (fsync per file) + fdatasync post-pass over the output files, timed with the run",
+          pageCache: shim ? "--buffered-io; fsync/fdatasync stubbed with an LD_PRELOAD shim (rplpipe fsyncs every file; no option to skip it)" : "--buffered-io",
+          flushed: "as shipped (bulk of each file with O_DIRECT, fsync per file) + fdatasync post-pass over the output files, timed with the run",
         },
         python: { script: "bench/reference/pyhipp_pipeline.py", jobs, flushed: "--fsync: os.fsync after every hickle.dump" },
         dd: { direct: ddDirect, fdatasync: ddBuffered, runs: ddRuns },

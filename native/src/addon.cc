@@ -11,6 +11,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   rpl::napi::RegisterNev(env, exports);
   rpl::napi::RegisterDsp(env, exports);
   rpl::napi::RegisterResample(env, exports);
+  rpl::napi::RegisterDirectIo(env, exports);
   exports.Set("abiVersion", Napi::Number::New(env, 1));
   return exports;
 }

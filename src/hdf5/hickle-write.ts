@@ -10,6 +10,7 @@ import { open, rename } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import { RplpipeError } from "../errors.js";
 import { checkInteger, checkKnownKeys, checkOneOf, checkString, isPlainObject } from "../validate.js";
+import { openDirect, type DirectFile } from "./direct-io.js";
 import { h5Message, HeapBuffer, loadH5, openFile } from "./h5.js";
 import { checkPyValue } from "./hickle-check.js";
 import type { WriteCtx } from "./hickle-nodes.js";
@@ -28,6 +29,12 @@ export interface WriteHickleOptions {
    * Default 1 Mi elements (4 MiB of float32); between 1024 and 64 Mi.
    */
   chunkElements?: number;
+  /**
+   * Large writes (whole HDF5 chunks) bypass the page cache with O_DIRECT where the file system allows it
+   * (default true; see direct-io.ts; `RPLPIPE_DIRECT_IO=0` turns it off process-wide). The file is synced
+   * before it is renamed either way.
+   */
+  direct?: boolean;
 }
 
 /** What was written. */
@@ -37,7 +44,7 @@ export interface WriteHickleResult {
   layout: HickleLayout;
 }
 
-const kOptionKeys = ["layout", "chunkElements"] as const;
+const kOptionKeys = ["layout", "chunkElements", "direct"] as const;
 /** Root attributes: the versions of the environments whose files we match, plus our own provenance. */
 const kVersions: Record<HickleLayout, [string, string]> = { hickle5: ["5.0.2", "3.11.2"], hickle4: ["4.0.0", "3.6.10"] };
 
@@ -91,19 +98,22 @@ export async function beginWriteHickle(path: string, value: PyValue, options: Wr
   checkKnownKeys("options", options, kOptionKeys);
   const layout = options.layout === undefined ? "hickle5" : checkOneOf("options.layout", options.layout, ["hickle5", "hickle4"] as const);
   const chunkElements = options.chunkElements === undefined ? 1 << 20 : checkInteger("options.chunkElements", options.chunkElements, 1024, 1 << 26);
+  if (options.direct !== undefined && typeof options.direct !== "boolean") throw new TypeError(`Expected a boolean for options.direct, got ${typeof options.direct}`);
+  const direct = options.direct ?? true;
   checkPyValue(value);
 
   const target = resolve(path);
   const tmp = `${target}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`;
-  const turn = h5Queue.then(() => writeTemp(tmp, target, path, value, layout, chunkElements));
+  const turn = h5Queue.then(() => writeTemp(tmp, target, path, value, layout, chunkElements, direct));
   h5Queue = turn.catch(() => undefined);
-  await turn;
+  const directFile = await turn;
   let settled = false;
   return {
     async commit(): Promise<WriteHickleResult> {
       if (settled) throw new RplpipeError("ERR_WRITE", `Cannot write hickle file ${path}: already committed or aborted`);
       settled = true;
       try {
+        await directFile?.finish(); // every direct write landed (its errors are this file's)
         const fh = await open(tmp, "r+"); // durable before it becomes visible under its name
         try {
           await fh.sync();
@@ -119,13 +129,17 @@ export async function beginWriteHickle(path: string, value: PyValue, options: Wr
     },
     abort(): void {
       settled = true;
+      directFile?.abandon();
       rmSync(tmp, { force: true });
     },
   };
 }
 
-/** The HDF5 phase: the whole document into `tmp`, closed. On failure `tmp` is removed and the error thrown. */
-async function writeTemp(tmp: string, target: string, path: string, value: PyValue, layout: HickleLayout, chunkElements: number): Promise<void> {
+/**
+ * The HDF5 phase: the whole document into `tmp`, closed. On failure `tmp` is removed and the error thrown.
+ * @returns the file's direct writes, some possibly still in flight (null: all went through the page cache)
+ */
+async function writeTemp(tmp: string, target: string, path: string, value: PyValue, layout: HickleLayout, chunkElements: number, direct: boolean): Promise<DirectFile | null> {
   const h = await loadH5();
   let file;
   try {
@@ -134,6 +148,7 @@ async function writeTemp(tmp: string, target: string, path: string, value: PyVal
     rmSync(tmp, { force: true });
     throw writeError(path, `cannot create ${basename(tmp)} in ${dirname(target)}`, e);
   }
+  const directFile = direct ? openDirect(h, tmp) : null;
   const buf = new HeapBuffer(h.M);
   let failure: unknown;
   try {
@@ -156,8 +171,10 @@ async function writeTemp(tmp: string, target: string, path: string, value: PyVal
     }
   }
   if (failure !== undefined) {
+    directFile?.abandon();
     rmSync(tmp, { force: true });
     if (failure instanceof TypeError || failure instanceof RangeError || failure instanceof RplpipeError) throw failure;
     throw writeError(path, "write failed", failure);
   }
+  return directFile;
 }

@@ -13,12 +13,20 @@ export interface SimdBinding {
 }
 export type SimdLevelName = "scalar" | "avx2" | "avx512";
 
+/** napi/direct_io_binding.cc: page-cache-bypassing writes (fd opened with O_DIRECT; offsets/lengths 4 KiB multiples). */
+export interface DirectIoBinding {
+  directWrite(fd: number, src: ArrayBufferView, srcByteOffset: number, length: number, fileOffset: number, async: true): Promise<void>;
+  directWrite(fd: number, src: ArrayBufferView, srcByteOffset: number, length: number, fileOffset: number, async: false): undefined;
+  /** Blocks until every async write on fd has landed; throws the first error one met. */
+  directWait(fd: number): void;
+}
+
 // Areas add their interfaces below and to RawBinding.
 import type { NsxBinding } from "./nsx-binding.js";
 import type { NevBinding } from "./nev-binding.js";
 import type { DspBinding } from "./dsp-binding.js";
 import type { ResampleBinding } from "./resample-binding.js";
 
-export interface RawBinding extends SimdBinding, NsxBinding, NevBinding, DspBinding, ResampleBinding {
+export interface RawBinding extends SimdBinding, DirectIoBinding, NsxBinding, NevBinding, DspBinding, ResampleBinding {
   abiVersion: number;
 }

@@ -28,6 +28,8 @@ export interface GroupTask {
   read: { ns5: string; indices: number[]; samples: number };
   lfp: Required<LfpChainOptions>;
   highpass: Required<HighpassChainOptions>;
+  /** Bulk writes with O_DIRECT where possible (writeHickle's `direct`). */
+  direct: boolean;
 }
 
 export type OutputKind = "raw" | "lfp" | "highpass";
@@ -75,7 +77,7 @@ export async function runGroupTask(task: GroupTask): Promise<GroupResult> {
     const path = c.outputs[kind]!;
     const t0 = performance.now();
     try {
-      const pending = await beginWriteHickle(path, make());
+      const pending = await beginWriteHickle(path, make(), { direct: task.direct });
       commits.push(
         pending.commit().then(
           (r) => void res.written.push({ electrodeId: c.info.electrodeId, kind, path, bytes: r.bytes, seconds: (performance.now() - t0) / 1000 }),

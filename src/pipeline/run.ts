@@ -61,6 +61,12 @@ export interface RunOptions {
   highpass?: Omit<HighpassChainOptions, "samplingRate">;
   /** Bytes of channel samples held at once; default a quarter of the machine's memory. */
   memoryBudget?: number;
+  /**
+   * Write the bulk of each output with O_DIRECT, past the page cache, where the file system allows it
+   * (default true: every output is synced before it is renamed anyway; see src/hdf5/direct-io.ts). false:
+   * buffered writes only (also `RPLPIPE_DIRECT_IO=0`).
+   */
+  directIo?: boolean;
   /** The sort stage: sorter, environment (pool or prefix), time limit. */
   sort?: SortStageOptions;
   /** Only plan. */
@@ -113,7 +119,7 @@ export interface RunSummary {
   dryRun: boolean;
 }
 
-const kKnown = ["stages", "channels", "sessions", "workers", "redo", "redoSince", "retryErrors", "lfp", "highpass", "memoryBudget", "sort", "dryRun", "onEvent"];
+const kKnown = ["stages", "channels", "sessions", "workers", "redo", "redoSince", "retryErrors", "lfp", "highpass", "memoryBudget", "directIo", "sort", "dryRun", "onEvent"];
 
 function redoSinceMs(v: RunOptions["redoSince"], redo: boolean): number | undefined {
   if (v === undefined) return undefined;
@@ -145,6 +151,8 @@ export async function runPipeline(dir: string, options: RunOptions = {}): Promis
   const lfp = lfpChainOptions({ ...options.lfp, samplingRate: 30000 });
   const highpass = highpassChainOptions({ ...options.highpass, samplingRate: 30000 });
   const budget = options.memoryBudget ?? Math.floor(totalmem() / 4);
+  if (options.directIo !== undefined && typeof options.directIo !== "boolean") throw invalidOption("options.directIo", "a boolean", options.directIo);
+  const direct = options.directIo ?? true;
   const emit = options.onEvent ?? (() => {});
   const t0 = performance.now();
   const since = redoSinceMs(options.redoSince, redo) ?? Date.now();
@@ -215,8 +223,8 @@ export async function runPipeline(dir: string, options: RunOptions = {}): Promis
   try {
     for (const s of plan.sessions) {
       // The channels' first tasks go to the workers first; the markers are written on this thread meanwhile.
-      const channels = runChannels(pool, s, { lfp, highpass, workers, budget, redo }, jobs, summary, emit, fail);
-      await Promise.all([channels, s.parallel ? writeParallel(s, jobs, summary, emit, fail) : undefined]);
+      const channels = runChannels(pool, s, { lfp, highpass, workers, budget, redo, direct }, jobs, summary, emit, fail);
+      await Promise.all([channels, s.parallel ? writeParallel(s, direct, jobs, summary, emit, fail) : undefined]);
     }
   } finally {
     await pool.destroy();
@@ -295,14 +303,14 @@ async function sortStage(sessions: SessionPlan[], options: RunOptions, jobs: Run
   }
 }
 
-async function writeParallel(s: SessionPlan, jobs: RunJobs, summary: RunSummary, emit: (e: RunEvent) => void, fail: (f: RunFailure) => void): Promise<void> {
+async function writeParallel(s: SessionPlan, direct: boolean, jobs: RunJobs, summary: RunSummary, emit: (e: RunEvent) => void, fail: (f: RunFailure) => void): Promise<void> {
   const t = performance.now();
   const day = dirname(s.path);
   const got = jobs.claimParallel(s);
   if (!("claim" in got)) return;
   try {
     const r = rplParallelFromNev(s.nev!);
-    const w = await writeHickle(s.parallel!, rplParallelObject(r, normpath(s.path, defaultLevels)));
+    const w = await writeHickle(s.parallel!, rplParallelObject(r, normpath(s.path, defaultLevels)), { direct });
     const seconds = (performance.now() - t) / 1000;
     jobs.done(day, got.claim, { outputs: [s.parallel!], bytes: w.bytes, seconds });
     summary.written.parallel++;
@@ -318,7 +326,7 @@ async function writeParallel(s: SessionPlan, jobs: RunJobs, summary: RunSummary,
 async function runChannels(
   pool: Piscina,
   s: SessionPlan,
-  o: { lfp: GroupTask["lfp"]; highpass: GroupTask["highpass"]; workers: number; budget: number; redo: boolean },
+  o: { lfp: GroupTask["lfp"]; highpass: GroupTask["highpass"]; workers: number; budget: number; redo: boolean; direct: boolean },
   jobs: RunJobs,
   summary: RunSummary,
   emit: (e: RunEvent) => void,
@@ -364,6 +372,7 @@ async function runChannels(
       read: { ns5: s.ns5, indices: chunk.map((c) => c.plan.index), samples: s.samples },
       lfp: { ...o.lfp, samplingRate: s.samplingRate },
       highpass: { ...o.highpass, samplingRate: s.samplingRate },
+      direct: o.direct,
     };
     const p: Promise<void> = (pool.run(task) as Promise<GroupResult>)
       .then((r) => {

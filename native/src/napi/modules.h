@@ -11,6 +11,7 @@ void RegisterNsx(Napi::Env env, Napi::Object exports);   // napi/nsx_binding.cc
 void RegisterNev(Napi::Env env, Napi::Object exports);   // napi/nev_binding.cc
 void RegisterDsp(Napi::Env env, Napi::Object exports);   // napi/dsp_binding.cc
 void RegisterResample(Napi::Env env, Napi::Object exports);  // napi/resample_binding.cc
+void RegisterDirectIo(Napi::Env env, Napi::Object exports);  // napi/direct_io_binding.cc
 
 }  // namespace rpl::napi
 
