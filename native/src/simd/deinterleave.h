@@ -137,6 +137,16 @@ inline float ScaleOne(int16_t x, Scale s, bool add_offset) {
   return y;
 }
 
+// Scalar transpose and scaling (ScaleOne) of all rows of `src` for one column: the scaled kernels' row tails.
+inline void GatherColumnScaled(const RowBlock& src, uint32_t col, Scale s, bool add_offset, float* dst) {
+  const uint8_t* p = src.base + 2 * static_cast<uint64_t>(col);
+  for (uint64_t t = 0; t < src.rows; ++t, p += src.stride) {
+    int16_t v;
+    __builtin_memcpy(&v, p, 2);
+    dst[t] = ScaleOne(v, s, add_offset);
+  }
+}
+
 // Length of the run of consecutive columns starting at cols[k] (cols[k], cols[k]+1, ...), capped at `cap`.
 inline size_t ConsecutiveRun(const uint32_t* cols, size_t ncols, size_t k, size_t cap) {
   size_t r = 1;

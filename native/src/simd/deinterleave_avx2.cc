@@ -26,27 +26,9 @@ RPL_UNPACK(lo64, unpacklo_epi64)
 RPL_UNPACK(hi64, unpackhi_epi64)
 #undef RPL_UNPACK
 
-// The 8x8 int16 transpose network (unpack 16, 32, 64) applied within each 128-bit lane: if lane L of r[i] holds
-// 8 int16 of one row i, lane L of c[j] holds element j of the 8 rows, in row order.
-template <typename V>
-RPL_AVX2_INLINE void Unpack8x8(const V r[8], V c[8]) {
-  V a0 = lo16(r[0], r[1]), a1 = hi16(r[0], r[1]);
-  V a2 = lo16(r[2], r[3]), a3 = hi16(r[2], r[3]);
-  V a4 = lo16(r[4], r[5]), a5 = hi16(r[4], r[5]);
-  V a6 = lo16(r[6], r[7]), a7 = hi16(r[6], r[7]);
-  V b0 = lo32(a0, a2), b1 = hi32(a0, a2);
-  V b2 = lo32(a1, a3), b3 = hi32(a1, a3);
-  V b4 = lo32(a4, a6), b5 = hi32(a4, a6);
-  V b6 = lo32(a5, a7), b7 = hi32(a5, a7);
-  c[0] = lo64(b0, b4);
-  c[1] = hi64(b0, b4);
-  c[2] = lo64(b1, b5);
-  c[3] = hi64(b1, b5);
-  c[4] = lo64(b2, b6);
-  c[5] = hi64(b2, b6);
-  c[6] = lo64(b3, b7);
-  c[7] = hi64(b3, b7);
-}
+#define RPL_UNPACK_INLINE RPL_AVX2_INLINE
+#include "simd/deinterleave_unpack8x8.inc"
+#undef RPL_UNPACK_INLINE
 
 // Transposes rows [t, t+8) x columns [c, c+16): within each 128-bit lane an 8x8 int16 transpose (unpack 16,
 // 32, 64), so lane 0 of c[j] holds column j and lane 1 column 8+j, each as 8 consecutive rows.
@@ -125,12 +107,7 @@ RPL_AVX2 void ScaledGroups(const RowBlock& src_ref, const uint32_t* cols, const 
   }
   const RowBlock tail{src.base + rows8 * src.stride, src.stride, src.rows - rows8};
   for (size_t g = 0; g < ngroups; ++g)
-    for (size_t j = groups[g]; j < groups[g] + 16; ++j)
-      for (uint64_t i = 0; i < tail.rows; ++i) {
-        int16_t v;
-        __builtin_memcpy(&v, tail.base + i * tail.stride + 2 * static_cast<uint64_t>(cols[j]), 2);
-        out[j][rows8 + i] = ScaleOne(v, scales[j], kOffset);
-      }
+    for (size_t j = groups[g]; j < groups[g] + 16; ++j) GatherColumnScaled(tail, cols[j], scales[j], kOffset, out[j] + rows8);
 }
 
 // Runs of 8 columns: 16-row blocks (one 32-byte store per channel, or two 8-float ScaleStore8), then an 8-row
@@ -176,15 +153,8 @@ RPL_AVX2 void Groups8(const RowBlock& src_ref, const uint32_t* cols, const uint3
   const RowBlock tail{src.base + rows8 * src.stride, src.stride, src.rows - rows8};
   for (size_t g = 0; g < ngroups; ++g)
     for (size_t j = groups[g]; j < groups[g] + 8; ++j) {
-      if constexpr (kScaled) {
-        for (uint64_t i = 0; i < tail.rows; ++i) {
-          int16_t v;
-          __builtin_memcpy(&v, tail.base + i * tail.stride + 2 * static_cast<uint64_t>(cols[j]), 2);
-          out[j][rows8 + i] = ScaleOne(v, scales[j], kOffset);
-        }
-      } else {
-        GatherColumn(tail, cols[j], out[j] + rows8);
-      }
+      if constexpr (kScaled) GatherColumnScaled(tail, cols[j], scales[j], kOffset, out[j] + rows8);
+      else GatherColumn(tail, cols[j], out[j] + rows8);
     }
 }
 

@@ -17,28 +17,26 @@ namespace rpl::simd::detail {
 
 namespace {
 
-// Same unpack network as the AVX2 8x16 block, on four 128-bit lanes: lane L of c[j] holds column 8L+j of
-// the 8 rows.
+// The unpack network of the AVX2 8x16 block (deinterleave_unpack8x8.inc), on four 128-bit lanes: lane L of c[j]
+// holds column 8L+j of the 8 rows.
+#define RPL_UNPACK(name, op) \
+  RPL_AVX512_INLINE __m512i name(__m512i a, __m512i b) { return _mm512_##op(a, b); }
+RPL_UNPACK(lo16, unpacklo_epi16)
+RPL_UNPACK(hi16, unpackhi_epi16)
+RPL_UNPACK(lo32, unpacklo_epi32)
+RPL_UNPACK(hi32, unpackhi_epi32)
+RPL_UNPACK(lo64, unpacklo_epi64)
+RPL_UNPACK(hi64, unpackhi_epi64)
+#undef RPL_UNPACK
+#define RPL_UNPACK_INLINE RPL_AVX512_INLINE
+#include "simd/deinterleave_unpack8x8.inc"
+#undef RPL_UNPACK_INLINE
+
 RPL_AVX512_INLINE void Transpose8x32(const uint8_t* p, uint64_t stride, __m512i c[8]) {
   __m512i r[8];
 #pragma GCC unroll 8
   for (int i = 0; i < 8; ++i) r[i] = _mm512_loadu_si512(p + i * stride);
-  __m512i a0 = _mm512_unpacklo_epi16(r[0], r[1]), a1 = _mm512_unpackhi_epi16(r[0], r[1]);
-  __m512i a2 = _mm512_unpacklo_epi16(r[2], r[3]), a3 = _mm512_unpackhi_epi16(r[2], r[3]);
-  __m512i a4 = _mm512_unpacklo_epi16(r[4], r[5]), a5 = _mm512_unpackhi_epi16(r[4], r[5]);
-  __m512i a6 = _mm512_unpacklo_epi16(r[6], r[7]), a7 = _mm512_unpackhi_epi16(r[6], r[7]);
-  __m512i b0 = _mm512_unpacklo_epi32(a0, a2), b1 = _mm512_unpackhi_epi32(a0, a2);
-  __m512i b2 = _mm512_unpacklo_epi32(a1, a3), b3 = _mm512_unpackhi_epi32(a1, a3);
-  __m512i b4 = _mm512_unpacklo_epi32(a4, a6), b5 = _mm512_unpackhi_epi32(a4, a6);
-  __m512i b6 = _mm512_unpacklo_epi32(a5, a7), b7 = _mm512_unpackhi_epi32(a5, a7);
-  c[0] = _mm512_unpacklo_epi64(b0, b4);
-  c[1] = _mm512_unpackhi_epi64(b0, b4);
-  c[2] = _mm512_unpacklo_epi64(b1, b5);
-  c[3] = _mm512_unpackhi_epi64(b1, b5);
-  c[4] = _mm512_unpacklo_epi64(b2, b6);
-  c[5] = _mm512_unpackhi_epi64(b2, b6);
-  c[6] = _mm512_unpacklo_epi64(b3, b7);
-  c[7] = _mm512_unpackhi_epi64(b3, b7);
+  Unpack8x8(r, c);
 }
 
 RPL_AVX512_INLINE void Raw8x32(const uint8_t* p, uint64_t stride, int16_t* const* dst, uint64_t t) {
@@ -157,12 +155,7 @@ RPL_AVX512 void ScaledGroups(const RowBlock& src_ref, const uint32_t* cols, cons
   }
   const RowBlock tail{src.base + rows8 * src.stride, src.stride, src.rows - rows8};
   for (size_t g = 0; g < ngroups; ++g)
-    for (size_t j = groups[g]; j < groups[g] + 32; ++j)
-      for (uint64_t i = 0; i < tail.rows; ++i) {
-        int16_t v;
-        __builtin_memcpy(&v, tail.base + i * tail.stride + 2 * static_cast<uint64_t>(cols[j]), 2);
-        out[j][rows8 + i] = ScaleOne(v, scales[j], kOffset);
-      }
+    for (size_t j = groups[g]; j < groups[g] + 32; ++j) GatherColumnScaled(tail, cols[j], scales[j], kOffset, out[j] + rows8);
 }
 
 }  // namespace
