@@ -25,6 +25,11 @@ export function checkNumber(name: string, v: unknown, min: number, max: number, 
   return v;
 }
 
+export function checkBoolean(name: string, v: unknown): boolean {
+  if (typeof v !== "boolean") throw invalidOption(name, "boolean", v);
+  return v;
+}
+
 export function checkString(name: string, v: unknown): string {
   if (typeof v !== "string" || v.length === 0) throw invalidOption(name, "non-empty string", v);
   return v;

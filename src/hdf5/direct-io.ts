@@ -66,7 +66,7 @@ export function directIoStats(): { files: number; directBytes: number; keptBytes
 }
 
 /** True unless turned off for this process with RPLPIPE_DIRECT_IO=0. */
-export function directIoEnabled(): boolean {
+function directIoEnabled(): boolean {
   return process.env.RPLPIPE_DIRECT_IO !== "0";
 }
 

@@ -9,7 +9,7 @@ import { rmSync, statSync } from "node:fs";
 import { open, rename } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import { RplpipeError } from "../errors.js";
-import { checkInteger, checkKnownKeys, checkOneOf, checkString, isPlainObject } from "../validate.js";
+import { checkBoolean, checkInteger, checkKnownKeys, checkOneOf, checkString, isPlainObject } from "../validate.js";
 import { openDirect, type DirectFile } from "./direct-io.js";
 import { h5Message, HeapBuffer, loadH5, openFile } from "./h5.js";
 import { checkPyValue } from "./hickle-check.js";
@@ -98,8 +98,7 @@ export async function beginWriteHickle(path: string, value: PyValue, options: Wr
   checkKnownKeys("options", options, kOptionKeys);
   const layout = options.layout === undefined ? "hickle5" : checkOneOf("options.layout", options.layout, ["hickle5", "hickle4"] as const);
   const chunkElements = options.chunkElements === undefined ? 1 << 20 : checkInteger("options.chunkElements", options.chunkElements, 1024, 1 << 26);
-  if (options.direct !== undefined && typeof options.direct !== "boolean") throw new TypeError(`Expected a boolean for options.direct, got ${typeof options.direct}`);
-  const direct = options.direct ?? true;
+  const direct = options.direct === undefined ? true : checkBoolean("options.direct", options.direct);
   checkPyValue(value);
 
   const target = resolve(path);

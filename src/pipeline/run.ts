@@ -22,7 +22,7 @@ import { writeHickle } from "../hdf5/hickle-write.js";
 import { normpath, defaultLevels } from "../layout/levels.js";
 import { highpassChainOptions, lfpChainOptions, type HighpassChainOptions, type LfpChainOptions } from "../dsp/chains.js";
 import { cpuBudget } from "../scheduling/cpus.js";
-import { checkInteger, checkKnownKeys, isPlainObject } from "../validate.js";
+import { checkBoolean, checkInteger, checkKnownKeys, isPlainObject } from "../validate.js";
 import { invalidOption } from "../errors.js";
 import { rplParallelFromNev } from "./markers.js";
 import { rplParallelObject } from "./objects.js";
@@ -151,8 +151,7 @@ export async function runPipeline(dir: string, options: RunOptions = {}): Promis
   const lfp = lfpChainOptions({ ...options.lfp, samplingRate: 30000 });
   const highpass = highpassChainOptions({ ...options.highpass, samplingRate: 30000 });
   const budget = options.memoryBudget ?? Math.floor(totalmem() / 4);
-  if (options.directIo !== undefined && typeof options.directIo !== "boolean") throw invalidOption("options.directIo", "a boolean", options.directIo);
-  const direct = options.directIo ?? true;
+  const direct = options.directIo === undefined ? true : checkBoolean("options.directIo", options.directIo);
   const emit = options.onEvent ?? (() => {});
   const t0 = performance.now();
   const since = redoSinceMs(options.redoSince, redo) ?? Date.now();

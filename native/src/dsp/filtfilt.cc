@@ -58,6 +58,31 @@ bool Direct(const Lane& ln, const std::vector<double>& coef) {
   return ln.ys.adjacent || detail::FusedOutput(ln.b.kernel, ln.ys, static_cast<int>(coef.size() / 5));
 }
 
+// The buffers both methods run the backward pass through, `rows` rows per lane: the forward output (doubles)
+// and, for blocks whose output channels are not written directly (Direct), an output tile in y's sample
+// type. The backward pass writes an interval's rows into the tile, which is then copied out in time order,
+// so each channel array is written in long ascending runs (a backward walk scattering short runs to many
+// arrays defeats the hardware prefetchers); the fused kernels write 8 contiguous floats per array and step
+// instead, no copy. Sets every lane's `fwd` (and `out`); the returned buffers must outlive their use.
+struct PassBuffers {
+  std::unique_ptr<double[]> fwd;
+  std::unique_ptr<char[]> out;
+};
+PassBuffers AssignPassBuffers(std::vector<Lane>& lanes, const std::vector<double>& coef, const SignalRef& y,
+                              size_t rows, size_t total_lanes) {
+  PassBuffers b{std::unique_ptr<double[]>(new double[rows * total_lanes]), nullptr};  // written before read
+  bool any_scatter = false;
+  for (const Lane& ln : lanes) any_scatter = any_scatter || !Direct(ln, coef);
+  if (any_scatter) b.out.reset(new char[rows * total_lanes * SampleBytes(y.type)]);
+  for (size_t i = 0, off = 0; i < lanes.size(); ++i) {
+    const int w = lanes[i].b.kernel.lanes;
+    lanes[i].fwd = detail::RowsOf(b.fwd.get() + off, w);
+    if (!Direct(lanes[i], coef)) lanes[i].out = detail::RowsOfTile(b.out.get() + off * SampleBytes(y.type), y.type, w);
+    off += rows * static_cast<size_t>(w);
+  }
+  return b;
+}
+
 // Rows between checkpoints: the recomputed forward output of one interval, all blocks together, is about
 // 512 KiB of doubles (it stays in L2 until the backward pass reads it). A multiple of the row tile.
 size_t IntervalRows(size_t total_lanes, size_t tile) {
@@ -140,18 +165,8 @@ void WarmupPasses(std::vector<Lane>& lanes, const std::vector<double>& coef, con
   const size_t block = kWindowRows;
   const size_t cap = std::min(n, block + warm);  // window rows
   const size_t n_windows = warm != 0 && n >= warm + block ? (n - warm) / block : 0;  // windows with a warm-up
-  const std::unique_ptr<double[]> fwd(new double[cap * total_lanes]);  // written before it is read
-  std::unique_ptr<char[]> out;
-  bool any_scatter = false;
-  for (const Lane& ln : lanes) any_scatter = any_scatter || !Direct(ln, coef);
-  if (any_scatter) out.reset(new char[cap * total_lanes * SampleBytes(y.type)]);
+  const PassBuffers buffers = AssignPassBuffers(lanes, coef, y, cap, total_lanes);
   const bool stream = n * y.channels.size() * SampleBytes(y.type) >= kStreamOutputBytes;
-  for (size_t i = 0, off = 0; i < lanes.size(); ++i) {
-    const int w = lanes[i].b.kernel.lanes;
-    lanes[i].fwd = RowsOf(fwd.get() + off, w);
-    if (!Direct(lanes[i], coef)) lanes[i].out = RowsOfTile(out.get() + off * SampleBytes(y.type), y.type, w);
-    off += cap * static_cast<size_t>(w);
-  }
   size_t base = 0, done = 0;  // window row 0 is x row `base`; forward output exists for x rows [base, done)
   auto forward_to = [&](size_t end) {
     for (; done < end; done += std::min(tile, end - done))
@@ -234,22 +249,8 @@ void CheckpointPasses(std::vector<Lane>& lanes, const std::vector<double>& coef,
   // Phase 2, backward through x, last interval first: recompute the interval's forward output from its
   // checkpoint (bit-identical to the first time), then filter it backwards into y, tile by tile.
   const size_t fwd_rows = std::min(interval, n);
-  const std::unique_ptr<double[]> fwd(new double[fwd_rows * total_lanes]);  // written before it is read
-  // Output to channel arrays (not adjacent rows): the backward pass writes the interval's rows into a buffer,
-  // which is then copied out in time order, so each channel array is written in long ascending runs (a
-  // backward walk scattering short runs to many arrays defeats the hardware prefetchers). Except where the
-  // fused kernels write the arrays (Direct): 8 contiguous floats per array and step, no copy.
-  std::unique_ptr<char[]> out;
-  bool any_scatter = false;
-  for (const Lane& ln : lanes) any_scatter = any_scatter || !Direct(ln, coef);
-  if (any_scatter) out.reset(new char[fwd_rows * total_lanes * SampleBytes(y.type)]);
+  const PassBuffers buffers = AssignPassBuffers(lanes, coef, y, fwd_rows, total_lanes);
   const bool stream = n * y.channels.size() * SampleBytes(y.type) >= kStreamOutputBytes;
-  for (size_t i = 0, off = 0; i < lanes.size(); ++i) {
-    const int w = lanes[i].b.kernel.lanes;
-    lanes[i].fwd = RowsOf(fwd.get() + off, w);
-    if (!Direct(lanes[i], coef)) lanes[i].out = RowsOfTile(out.get() + off * SampleBytes(y.type), y.type, w);
-    off += fwd_rows * static_cast<size_t>(w);
-  }
   for (size_t k = n_intervals; k-- > 0;) {
     const size_t t0 = k * interval, t1 = std::min(t0 + interval, n);
     for (Lane& ln : lanes) {

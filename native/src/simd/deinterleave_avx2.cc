@@ -6,6 +6,8 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#include <type_traits>
+
 #define RPL_AVX2 __attribute__((target("avx2,fma")))
 // The block helpers must inline into their loops: as calls, the transposed registers go through memory.
 #define RPL_AVX2_INLINE inline __attribute__((always_inline, target("avx2,fma")))
@@ -59,16 +61,6 @@ RPL_AVX2_INLINE void Transpose8x8(const uint8_t* p, uint64_t stride, __m128i c[8
   Unpack8x8(r, c);
 }
 
-RPL_AVX2_INLINE void Raw8x16(const uint8_t* p, uint64_t stride, int16_t* const* dst, uint64_t t) {
-  __m256i c[8];
-  Transpose8x16(p, stride, c);
-#pragma GCC unroll 8
-  for (int j = 0; j < 8; ++j) {
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst[j] + t), _mm256_castsi256_si128(c[j]));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst[8 + j] + t), _mm256_extracti128_si256(c[j], 1));
-  }
-}
-
 // 8 int16 of one channel -> 8 floats with ScaleOne's roundings (double(raw) * gain -> float [+ offset]).
 template <bool kOffset>
 RPL_AVX2_INLINE void ScaleStore8(__m128i x, const Scale& s, float* y) {
@@ -84,117 +76,98 @@ RPL_AVX2_INLINE void ScaleStore8(__m128i x, const Scale& s, float* y) {
   _mm256_storeu_ps(y, _mm256_set_m128(hi, lo));
 }
 
-template <bool kOffset>
-RPL_AVX2 void ScaledGroups(const RowBlock& src_ref, const uint32_t* cols, const uint32_t* groups, size_t ngroups,
-                           const Scale* scales, float* const* out, const Prefetch& pf_ref) {
-  // Local copies: the output stores may alias anything under -fno-strict-aliasing, forcing reloads.
-  const RowBlock src = src_ref;
-  const Prefetch pf = pf_ref;
-  const uint64_t rows8 = src.rows & ~uint64_t{7};
-  for (uint64_t t = 0; t < rows8; t += 8) {
-    PrefetchRows(src, t, pf);
-    const uint8_t* row = src.base + t * src.stride;
-    for (size_t g = 0; g < ngroups; ++g) {
-      const size_t k = groups[g];
-      __m256i c[8];
-      Transpose8x16(row + 2 * static_cast<uint64_t>(cols[k]), src.stride, c);
-#pragma GCC unroll 8
-      for (int j = 0; j < 8; ++j) {
-        ScaleStore8<kOffset>(_mm256_castsi256_si128(c[j]), scales[k + j], out[k + j] + t);
-        ScaleStore8<kOffset>(_mm256_extracti128_si256(c[j], 1), scales[k + 8 + j], out[k + 8 + j] + t);
-      }
-    }
-  }
-  const RowBlock tail{src.base + rows8 * src.stride, src.stride, src.rows - rows8};
-  for (size_t g = 0; g < ngroups; ++g)
-    for (size_t j = groups[g]; j < groups[g] + 16; ++j) GatherColumnScaled(tail, cols[j], scales[j], kOffset, out[j] + rows8);
-}
+#define RPL_GROUPS_TARGET RPL_AVX2
+#include "simd/deinterleave_groups.inc"
+#undef RPL_GROUPS_TARGET
 
-// Runs of 8 columns: 16-row blocks (one 32-byte store per channel, or two 8-float ScaleStore8), then an 8-row
-// block, then the scalar row tail. kScaled selects float output with ScaleOne's roundings.
-template <bool kScaled, bool kOffset, typename T>
-RPL_AVX2 void Groups8(const RowBlock& src_ref, const uint32_t* cols, const uint32_t* groups, size_t ngroups,
-                      const Scale* scales, T* const* out, const Prefetch& pf_ref) {
-  const RowBlock src = src_ref;  // local copies (see ScaledGroups)
-  const Prefetch pf = pf_ref;
-  const uint64_t rows16 = src.rows & ~uint64_t{15}, rows8 = src.rows & ~uint64_t{7};
-  for (uint64_t t = 0; t < rows16; t += 16) {
-    PrefetchRows(src, t, pf);
-    PrefetchRows(src, t + 8, pf);
-    const uint8_t* row = src.base + t * src.stride;
-    for (size_t g = 0; g < ngroups; ++g) {
-      const size_t k = groups[g];
-      __m256i c[8];
-      Transpose16x8(row + 2 * static_cast<uint64_t>(cols[k]), src.stride, c);
+// Block kernels for RunGroups. Runs of 16 columns: 8-row blocks, lane 0 of c[j] column j, lane 1 column 8+j.
+struct Cols16 {
+  static constexpr size_t kWidth = 16;
+  static constexpr bool kRows16 = false;
+  template <bool kOffset>
+  RPL_AVX2_INLINE static void Block8(const uint8_t* p, uint64_t stride, const Scale*, int16_t* const* dst, uint64_t t) {
+    __m256i c[8];
+    Transpose8x16(p, stride, c);
 #pragma GCC unroll 8
-      for (int j = 0; j < 8; ++j) {
-        if constexpr (kScaled) {
-          ScaleStore8<kOffset>(_mm256_castsi256_si128(c[j]), scales[k + j], out[k + j] + t);
-          ScaleStore8<kOffset>(_mm256_extracti128_si256(c[j], 1), scales[k + j], out[k + j] + t + 8);
-        } else {
-          _mm256_storeu_si256(reinterpret_cast<__m256i*>(out[k + j] + t), c[j]);
-        }
-      }
+    for (int j = 0; j < 8; ++j) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst[j] + t), _mm256_castsi256_si128(c[j]));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst[8 + j] + t), _mm256_extracti128_si256(c[j], 1));
     }
   }
-  for (uint64_t t = rows16; t < rows8; t += 8) {
-    const uint8_t* row = src.base + t * src.stride;
-    for (size_t g = 0; g < ngroups; ++g) {
-      const size_t k = groups[g];
-      __m128i c[8];
-      Transpose8x8(row + 2 * static_cast<uint64_t>(cols[k]), src.stride, c);
+  template <bool kOffset>
+  RPL_AVX2_INLINE static void Block8(const uint8_t* p, uint64_t stride, const Scale* sc, float* const* dst, uint64_t t) {
+    __m256i c[8];
+    Transpose8x16(p, stride, c);
 #pragma GCC unroll 8
-      for (int j = 0; j < 8; ++j) {
-        if constexpr (kScaled) ScaleStore8<kOffset>(c[j], scales[k + j], out[k + j] + t);
-        else _mm_storeu_si128(reinterpret_cast<__m128i*>(out[k + j] + t), c[j]);
-      }
+    for (int j = 0; j < 8; ++j) {
+      ScaleStore8<kOffset>(_mm256_castsi256_si128(c[j]), sc[j], dst[j] + t);
+      ScaleStore8<kOffset>(_mm256_extracti128_si256(c[j], 1), sc[8 + j], dst[8 + j] + t);
     }
   }
-  const RowBlock tail{src.base + rows8 * src.stride, src.stride, src.rows - rows8};
-  for (size_t g = 0; g < ngroups; ++g)
-    for (size_t j = groups[g]; j < groups[g] + 8; ++j) {
-      if constexpr (kScaled) GatherColumnScaled(tail, cols[j], scales[j], kOffset, out[j] + rows8);
-      else GatherColumn(tail, cols[j], out[j] + rows8);
+};
+
+// Runs of 8 columns: 16-row blocks (c[j] = column j, 16 rows: one 32-byte store, or two 8-float ScaleStore8),
+// then one 8-row block.
+struct Cols8 {
+  static constexpr size_t kWidth = 8;
+  static constexpr bool kRows16 = true;
+  template <bool kOffset>
+  RPL_AVX2_INLINE static void Block16(const uint8_t* p, uint64_t stride, const Scale*, int16_t* const* dst, uint64_t t) {
+    __m256i c[8];
+    Transpose16x8(p, stride, c);
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst[j] + t), c[j]);
+  }
+  template <bool kOffset>
+  RPL_AVX2_INLINE static void Block16(const uint8_t* p, uint64_t stride, const Scale* sc, float* const* dst, uint64_t t) {
+    __m256i c[8];
+    Transpose16x8(p, stride, c);
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) {
+      ScaleStore8<kOffset>(_mm256_castsi256_si128(c[j]), sc[j], dst[j] + t);
+      ScaleStore8<kOffset>(_mm256_extracti128_si256(c[j], 1), sc[j], dst[j] + t + 8);
     }
-}
+  }
+  template <bool kOffset>
+  RPL_AVX2_INLINE static void Block8(const uint8_t* p, uint64_t stride, const Scale*, int16_t* const* dst, uint64_t t) {
+    __m128i c[8];
+    Transpose8x8(p, stride, c);
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) _mm_storeu_si128(reinterpret_cast<__m128i*>(dst[j] + t), c[j]);
+  }
+  template <bool kOffset>
+  RPL_AVX2_INLINE static void Block8(const uint8_t* p, uint64_t stride, const Scale* sc, float* const* dst, uint64_t t) {
+    __m128i c[8];
+    Transpose8x8(p, stride, c);
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) ScaleStore8<kOffset>(c[j], sc[j], dst[j] + t);
+  }
+};
 
 }  // namespace
 
-RPL_AVX2 void RawGroupsAvx2(const RowBlock& src_ref, const uint32_t* cols, const uint32_t* groups, size_t ngroups,
-                            int16_t* const* out, const Prefetch& pf_ref) {
-  const RowBlock src = src_ref;  // local copies (see ScaledGroups)
-  const Prefetch pf = pf_ref;
-  const uint64_t rows8 = src.rows & ~uint64_t{7};
-  for (uint64_t t = 0; t < rows8; t += 8) {
-    PrefetchRows(src, t, pf);
-    const uint8_t* row = src.base + t * src.stride;
-    for (size_t g = 0; g < ngroups; ++g) {
-      const size_t k = groups[g];
-      Raw8x16(row + 2 * static_cast<uint64_t>(cols[k]), src.stride, out + k, t);
-    }
-  }
-  const RowBlock tail{src.base + rows8 * src.stride, src.stride, src.rows - rows8};
-  for (size_t g = 0; g < ngroups; ++g)
-    for (size_t j = groups[g]; j < groups[g] + 16; ++j) GatherColumn(tail, cols[j], out[j] + rows8);
+RPL_AVX2 void RawGroupsAvx2(const RowBlock& src, const uint32_t* cols, const uint32_t* groups, size_t ngroups,
+                            int16_t* const* out, const Prefetch& pf) {
+  RunGroups<Cols16, false>(src, cols, groups, ngroups, nullptr, out, pf);
 }
 
 RPL_AVX2 void ScaledGroupsAvx2(const RowBlock& src, const uint32_t* cols, const uint32_t* groups,
                                size_t ngroups, const Scale* scales, bool add_offset, float* const* out,
                                const Prefetch& pf) {
-  if (add_offset) ScaledGroups<true>(src, cols, groups, ngroups, scales, out, pf);
-  else ScaledGroups<false>(src, cols, groups, ngroups, scales, out, pf);
+  if (add_offset) RunGroups<Cols16, true>(src, cols, groups, ngroups, scales, out, pf);
+  else RunGroups<Cols16, false>(src, cols, groups, ngroups, scales, out, pf);
 }
 
 RPL_AVX2 void RawGroups8Avx2(const RowBlock& src, const uint32_t* cols, const uint32_t* groups, size_t ngroups,
                              int16_t* const* out, const Prefetch& pf) {
-  Groups8<false, false>(src, cols, groups, ngroups, nullptr, out, pf);
+  RunGroups<Cols8, false>(src, cols, groups, ngroups, nullptr, out, pf);
 }
 
 RPL_AVX2 void ScaledGroups8Avx2(const RowBlock& src, const uint32_t* cols, const uint32_t* groups,
                                 size_t ngroups, const Scale* scales, bool add_offset, float* const* out,
                                 const Prefetch& pf) {
-  if (add_offset) Groups8<true, true>(src, cols, groups, ngroups, scales, out, pf);
-  else Groups8<true, false>(src, cols, groups, ngroups, scales, out, pf);
+  if (add_offset) RunGroups<Cols8, true>(src, cols, groups, ngroups, scales, out, pf);
+  else RunGroups<Cols8, false>(src, cols, groups, ngroups, scales, out, pf);
 }
 
 RPL_AVX2 void ScaleAvx2(const int16_t* x, uint64_t n, Scale s, bool add_offset, float* y) {

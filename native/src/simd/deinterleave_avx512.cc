@@ -9,6 +9,8 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
+#include <type_traits>
+
 #define RPL_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
 // The block helpers must inline into their loops: as calls, the transposed registers go through memory.
 #define RPL_AVX512_INLINE inline __attribute__((always_inline, target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
@@ -130,67 +132,44 @@ RPL_AVX512_INLINE void Scaled16x32(const uint8_t* p, uint64_t stride, const Scal
   }
 }
 
-template <bool kOffset>
-RPL_AVX512 void ScaledGroups(const RowBlock& src_ref, const uint32_t* cols, const uint32_t* groups, size_t ngroups,
-                             const Scale* scales, float* const* out, const Prefetch& pf_ref) {
-  // Local copies: the output stores may alias anything under -fno-strict-aliasing, forcing reloads.
-  const RowBlock src = src_ref;
-  const Prefetch pf = pf_ref;
-  const uint64_t rows16 = src.rows & ~uint64_t{15}, rows8 = src.rows & ~uint64_t{7};
-  for (uint64_t t = 0; t < rows16; t += 16) {
-    PrefetchRows(src, t, pf);
-    PrefetchRows(src, t + 8, pf);
-    const uint8_t* row = src.base + t * src.stride;
-    for (size_t g = 0; g < ngroups; ++g) {
-      const size_t k = groups[g];
-      Scaled16x32<kOffset>(row + 2 * static_cast<uint64_t>(cols[k]), src.stride, scales + k, out + k, t);
-    }
+#define RPL_GROUPS_TARGET RPL_AVX512
+#include "simd/deinterleave_groups.inc"
+#undef RPL_GROUPS_TARGET
+
+// Block kernels for RunGroups: runs of 32 columns, 16-row blocks then one 8-row block.
+struct Cols32 {
+  static constexpr size_t kWidth = 32;
+  static constexpr bool kRows16 = true;
+  template <bool kOffset>
+  RPL_AVX512_INLINE static void Block16(const uint8_t* p, uint64_t stride, const Scale*, int16_t* const* dst, uint64_t t) {
+    Raw16x32(p, stride, dst, t);
   }
-  for (uint64_t t = rows16; t < rows8; t += 8) {
-    const uint8_t* row = src.base + t * src.stride;
-    for (size_t g = 0; g < ngroups; ++g) {
-      const size_t k = groups[g];
-      Scaled8x32<kOffset>(row + 2 * static_cast<uint64_t>(cols[k]), src.stride, scales + k, out + k, t);
-    }
+  template <bool kOffset>
+  RPL_AVX512_INLINE static void Block16(const uint8_t* p, uint64_t stride, const Scale* sc, float* const* dst, uint64_t t) {
+    Scaled16x32<kOffset>(p, stride, sc, dst, t);
   }
-  const RowBlock tail{src.base + rows8 * src.stride, src.stride, src.rows - rows8};
-  for (size_t g = 0; g < ngroups; ++g)
-    for (size_t j = groups[g]; j < groups[g] + 32; ++j) GatherColumnScaled(tail, cols[j], scales[j], kOffset, out[j] + rows8);
-}
+  template <bool kOffset>
+  RPL_AVX512_INLINE static void Block8(const uint8_t* p, uint64_t stride, const Scale*, int16_t* const* dst, uint64_t t) {
+    Raw8x32(p, stride, dst, t);
+  }
+  template <bool kOffset>
+  RPL_AVX512_INLINE static void Block8(const uint8_t* p, uint64_t stride, const Scale* sc, float* const* dst, uint64_t t) {
+    Scaled8x32<kOffset>(p, stride, sc, dst, t);
+  }
+};
 
 }  // namespace
 
-RPL_AVX512 void RawGroupsAvx512(const RowBlock& src_ref, const uint32_t* cols, const uint32_t* groups,
-                                size_t ngroups, int16_t* const* out, const Prefetch& pf_ref) {
-  const RowBlock src = src_ref;  // local copies (see ScaledGroups)
-  const Prefetch pf = pf_ref;
-  const uint64_t rows16 = src.rows & ~uint64_t{15}, rows8 = src.rows & ~uint64_t{7};
-  for (uint64_t t = 0; t < rows16; t += 16) {
-    PrefetchRows(src, t, pf);
-    PrefetchRows(src, t + 8, pf);
-    const uint8_t* row = src.base + t * src.stride;
-    for (size_t g = 0; g < ngroups; ++g) {
-      const size_t k = groups[g];
-      Raw16x32(row + 2 * static_cast<uint64_t>(cols[k]), src.stride, out + k, t);
-    }
-  }
-  for (uint64_t t = rows16; t < rows8; t += 8) {
-    const uint8_t* row = src.base + t * src.stride;
-    for (size_t g = 0; g < ngroups; ++g) {
-      const size_t k = groups[g];
-      Raw8x32(row + 2 * static_cast<uint64_t>(cols[k]), src.stride, out + k, t);
-    }
-  }
-  const RowBlock tail{src.base + rows8 * src.stride, src.stride, src.rows - rows8};
-  for (size_t g = 0; g < ngroups; ++g)
-    for (size_t j = groups[g]; j < groups[g] + 32; ++j) GatherColumn(tail, cols[j], out[j] + rows8);
+RPL_AVX512 void RawGroupsAvx512(const RowBlock& src, const uint32_t* cols, const uint32_t* groups, size_t ngroups,
+                                int16_t* const* out, const Prefetch& pf) {
+  RunGroups<Cols32, false>(src, cols, groups, ngroups, nullptr, out, pf);
 }
 
 RPL_AVX512 void ScaledGroupsAvx512(const RowBlock& src, const uint32_t* cols, const uint32_t* groups,
                                    size_t ngroups, const Scale* scales, bool add_offset, float* const* out,
                                    const Prefetch& pf) {
-  if (add_offset) ScaledGroups<true>(src, cols, groups, ngroups, scales, out, pf);
-  else ScaledGroups<false>(src, cols, groups, ngroups, scales, out, pf);
+  if (add_offset) RunGroups<Cols32, true>(src, cols, groups, ngroups, scales, out, pf);
+  else RunGroups<Cols32, false>(src, cols, groups, ngroups, scales, out, pf);
 }
 
 RPL_AVX512 void ScaleAvx512(const int16_t* x, uint64_t n, Scale s, bool add_offset, float* y) {

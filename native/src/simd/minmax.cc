@@ -44,9 +44,8 @@ __attribute__((target("avx512f"))) MinMax Avx512(const float* x, size_t n) {
   lo0 = Min(lo0, lo1), hi0 = Max(hi0, hi1);
   alignas(64) float l[16], h[16];
   _mm512_store_ps(l, lo0), _mm512_store_ps(h, hi0);
-  MinMax m{kInf, -kInf};
-  for (int k = 0; k < 16; ++k) m.min = l[k] < m.min ? l[k] : m.min, m.max = h[k] > m.max ? h[k] : m.max;
-  return Scalar(x + i, n - i, m);
+  const MinMax lanes{Scalar(l, 16, MinMax{kInf, -kInf}).min, Scalar(h, 16, MinMax{kInf, -kInf}).max};
+  return Scalar(x + i, n - i, lanes);
 }
 
 __attribute__((target("avx2"))) MinMax Avx2(const float* x, size_t n) {
@@ -60,9 +59,8 @@ __attribute__((target("avx2"))) MinMax Avx2(const float* x, size_t n) {
   lo0 = _mm256_min_ps(lo0, lo1), hi0 = _mm256_max_ps(hi0, hi1);
   alignas(32) float l[8], h[8];
   _mm256_store_ps(l, lo0), _mm256_store_ps(h, hi0);
-  MinMax m{kInf, -kInf};
-  for (int k = 0; k < 8; ++k) m.min = l[k] < m.min ? l[k] : m.min, m.max = h[k] > m.max ? h[k] : m.max;
-  return Scalar(x + i, n - i, m);
+  const MinMax lanes{Scalar(l, 8, MinMax{kInf, -kInf}).min, Scalar(h, 8, MinMax{kInf, -kInf}).max};
+  return Scalar(x + i, n - i, lanes);
 }
 #endif
 
