@@ -83,6 +83,24 @@ PassBuffers AssignPassBuffers(std::vector<Lane>& lanes, const std::vector<double
   return b;
 }
 
+// The backward pass over x rows [t0, t1), tile by tile from the last, starting from each lane's (ln.*state);
+// the lanes' forward output holds x row `base` at its row 0. Output to y: directly (Direct), or into the
+// lane's output tile and then copied out in time order.
+void BackwardOut(std::vector<Lane>& lanes, const std::vector<double>& coef, std::vector<double> Lane::*state,
+                 size_t base, size_t t0, size_t t1, size_t tile, bool stream) {
+  using namespace detail;
+  for (size_t t = t1; t > t0;) {
+    const size_t m = std::min(tile, t - t0);
+    t -= m;
+    for (Lane& ln : lanes) {
+      if (Direct(ln, coef)) RunRows(ln.b.kernel, coef, (ln.*state).data(), ln.fwd, t - base, &ln.ys, t, m, true);
+      else RunRows(ln.b.kernel, coef, (ln.*state).data(), ln.fwd, t - base, &ln.out, t - t0, m, true);
+    }
+  }
+  for (Lane& ln : lanes)
+    if (!Direct(ln, coef)) ScatterRows(ln.out.lane[0], ln.b.kernel.lanes, ln.ys, t0, t1 - t0, stream);
+}
+
 // Rows between checkpoints: the recomputed forward output of one interval, all blocks together, is about
 // 512 KiB of doubles (it stays in L2 until the backward pass reads it). A multiple of the row tile.
 size_t IntervalRows(size_t total_lanes, size_t tile) {
@@ -174,19 +192,8 @@ void WarmupPasses(std::vector<Lane>& lanes, const std::vector<double>& coef, con
         RunRows(ln.b.kernel, coef, ln.state.data(), ln.xs, done, &ln.fwd, done - base, std::min(tile, end - done),
                 false);
   };
-  // Backward from the current (b)state of every lane over window rows, x rows [t0, t1) written to y.
-  auto backward_out = [&](size_t t0, size_t t1) {
-    for (size_t t = t1; t > t0;) {
-      const size_t m = std::min(tile, t - t0);
-      t -= m;
-      for (Lane& ln : lanes) {
-        if (Direct(ln, coef)) RunRows(ln.b.kernel, coef, ln.fstate.data(), ln.fwd, t - base, &ln.ys, t, m, true);
-        else RunRows(ln.b.kernel, coef, ln.fstate.data(), ln.fwd, t - base, &ln.out, t - t0, m, true);
-      }
-    }
-    for (Lane& ln : lanes)
-      if (!Direct(ln, coef)) ScatterRows(ln.out.lane[0], ln.b.kernel.lanes, ln.ys, t0, t1 - t0, stream);
-  };
+  // Backward from every lane's current backward state (fstate) over window rows, x rows [t0, t1) written to y.
+  auto backward_out = [&](size_t t0, size_t t1) { BackwardOut(lanes, coef, &Lane::fstate, base, t0, t1, tile, stream); };
   for (size_t k = 0; k < n_windows; ++k) {
     const size_t t0 = k * block, t1 = t0 + block;
     forward_to(t1 + warm);
@@ -265,16 +272,7 @@ void CheckpointPasses(std::vector<Lane>& lanes, const std::vector<double>& coef,
         const int w = ln.b.kernel.lanes;
         SteadyState(zi, reinterpret_cast<const double*>(ln.fwd.lane[0]) + (t1 - t0 - 1) * w, w, ln.state.data());
       }
-    for (size_t t = t1; t > t0;) {
-      const size_t m = std::min(tile, t - t0);
-      t -= m;
-      for (Lane& ln : lanes) {
-        if (Direct(ln, coef)) RunRows(ln.b.kernel, coef, ln.state.data(), ln.fwd, t - t0, &ln.ys, t, m, true);
-        else RunRows(ln.b.kernel, coef, ln.state.data(), ln.fwd, t - t0, &ln.out, t - t0, m, true);
-      }
-    }
-    for (Lane& ln : lanes)
-      if (!Direct(ln, coef)) ScatterRows(ln.out.lane[0], ln.b.kernel.lanes, ln.ys, t0, t1 - t0, stream);
+    BackwardOut(lanes, coef, &Lane::state, t0, t0, t1, tile, stream);
   }
 }
 
