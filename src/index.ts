@@ -68,6 +68,7 @@ export {
   type SosfiltOptions,
   type FilledSosfiltOptions,
 } from "./dsp/filter.js";
+export { channelArrays } from "./dsp/channel-arrays.js";
 export {
   resamplePoly,
   resamplePolyAsync,

@@ -10,6 +10,7 @@ import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { butter, sosfiltZi } from "../src/dsp/butter.js";
 import * as F from "../src/dsp/filter.js";
+import { channelArrays } from "../src/dsp/channel-arrays.js";
 import { binding as loadBinding } from "../src/native/load.js";
 import { setSimdLevel, simdInfo } from "../src/simd.js";
 import { haveReference, repoRoot, runPythonJson } from "./helpers/reference.js";
@@ -395,9 +396,39 @@ describe("SIMD paths, channel blocks and layouts agree", () => {
           const views = chs.map((c, i) => { const v = buf.subarray(1 + i * (n + 3), 1 + i * (n + 3) + n); v.set(c); return v; });
           F.sosfiltfiltChannels(sos, views, {}, views);
           check(views, "unaligned views in place");
+          // channelArrays: 16 channels take the pair kernel with 4-row stores (PairToChannels), not the tile
+          check(F.sosfiltfiltInterleaved(sos, x, nc, undefined, channelArrays(nc, n)), "interleaved -> channelArrays");
         }
     }
     setSimdLevel("auto");
+  });
+
+  it("sosfilt into channel arrays (forward walk of the 16-lane direct writes) equals the interleaved bits, odd lengths", () => {
+    const lvls = levels.filter((l) => l !== "scalar");
+    for (const level of lvls.length ? lvls : (["scalar"] as const)) {
+      expect(setSimdLevel(level)).toBe(level);
+      for (const [sos, nc, n] of [[filters.hp30k.sos, 16, 9_999], [filters.bp7.sos, 16, 1_003], [filters.hp30k.sos, 8, 5_001]] as const) {
+        const x = Float32Array.from(interleave(Array.from({ length: nc }, (_, c) => noise(n, 300 + c))));
+        const ref = F.sosfiltInterleaved(sos, x, nc);
+        for (const [what, outs] of [["channelArrays", channelArrays(nc, n)], ["separate arrays", Array.from({ length: nc }, () => new Float32Array(n))]] as const) {
+          loadBinding().dspSosfilt(sos, [x], outs, nc, null);
+          outs.forEach((y, c) => expect(maxDiff(y, channelOf(ref, nc, c)), `${level} ${nc} ch ${n} ${what} channel ${c}`).toBe(0));
+        }
+      }
+    }
+    setSimdLevel("auto");
+  });
+
+  it("channelArrays: views of one buffer, one cache line apart modulo 4 KiB, zero-filled; bad sizes are typed errors", () => {
+    const a = channelArrays(70, 1001);
+    expect(a.every((v) => v.length === 1001 && v.buffer === a[0]!.buffer && v.every((s) => s === 0))).toBe(true);
+    const sets = a.map((v) => Math.floor((v.byteOffset % 4096) / 64));
+    expect(new Set(sets.slice(0, 64)).size).toBe(64); // 64 arrays, 64 different L1 sets
+    a[1]![1000] = 5;
+    expect(a[2]![0]).toBe(0); // no overlap
+    expect(() => channelArrays(0, 10)).toThrow(RangeError);
+    expect(() => channelArrays(2, 1.5)).toThrow(/integer between 1 and/);
+    expect(() => channelArrays(4096, 2 ** 31)).toThrow(/smaller groups/);
   });
 
   it("80 interleaved channels (window buffers split into groups of channel blocks) equal each channel alone, in place too", () => {

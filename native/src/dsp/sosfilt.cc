@@ -1,6 +1,7 @@
 #include "dsp/sosfilt.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -97,10 +98,24 @@ void* RowPointer(const Plane& p, size_t row, size_t m, bool reverse, std::ptrdif
 
 bool FusedInput(const CascadeKernel& k, const Plane& p, int nsec) { return FusableChannels(k, p, nsec); }
 
-// Outputs of 8-lane blocks only: 16-lane blocks wrote their channel arrays slower fused (as two 8-lane halves)
-// than the pair kernel into rows plus the transposing copy (16 float32 channels -> 16 arrays, Zen 5: ~0.96x).
+// True when no L1 set holds the current lines of more than 4 of p's arrays. The kernels that write channel
+// arrays directly keep one line of each array in L1 while they fill it; 16 arrays at the same address modulo
+// 4 KiB (separately allocated large arrays usually are: page-aligned plus the same header) all map to one
+// 12-way set and evict each other's lines before they are full. The row offsets a call adds are the same
+// for every array, so the check on the arrays' starts holds for every call. (64 sets of 64 bytes: the L1
+// data caches of current x86 cores, 32-48 KiB of 8-12 ways.)
+bool SpreadOverCacheSets(const Plane& p) {
+  int per_set[64] = {};
+  for (int l = 0; l < p.w; ++l)
+    if (++per_set[(reinterpret_cast<std::uintptr_t>(p.lane[l]) >> 6) & 63] > 4) return false;
+  return true;
+}
+
+// 8-lane blocks: two 8-lane halves per 8 rows. 16-lane blocks: the pair kernel with 4-row stores, when the
+// arrays are spread over the L1 sets; else (a set conflict) the pair kernel into rows plus the transposing
+// copy with streaming stores, which no set conflict slows.
 bool FusedOutput(const CascadeKernel& k, const Plane& p, int nsec) {
-  return k.lanes == 8 && FusableChannels(k, p, nsec);
+  return FusableChannels(k, p, nsec) && (k.lanes == 8 || SpreadOverCacheSets(p));
 }
 
 Plane PlaneOf(const SignalRef& s, size_t c0, int w, int lanes) {

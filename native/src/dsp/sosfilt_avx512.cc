@@ -31,27 +31,6 @@ namespace {
 
 #include "dsp/sosfilt_avx512_lane.inc"
 
-// Two vectors side by side (lanes 0-7 and 8-15): each operation acts on both, independently.
-struct Avx512PairV {
-  static constexpr int kLanes = 16;
-  struct Reg {
-    __m512d lo, hi;
-  };
-  static Reg Set1(double a) { return {_mm512_set1_pd(a), _mm512_set1_pd(a)}; }
-  template <typename T>
-  static Reg Load(const T* p) { return {Avx512V::Load(p), Avx512V::Load(p + 8)}; }
-  template <typename T>
-  static void Store(T* p, Reg x) { Avx512V::Store(p, x.lo), Avx512V::Store(p + 8, x.hi); }
-  static Reg Add(Reg a, Reg b) { return {_mm512_add_pd(a.lo, b.lo), _mm512_add_pd(a.hi, b.hi)}; }
-  static Reg Sub(Reg a, Reg b) { return {_mm512_sub_pd(a.lo, b.lo), _mm512_sub_pd(a.hi, b.hi)}; }
-  static Reg Mul(Reg a, Reg b) { return {_mm512_mul_pd(a.lo, b.lo), _mm512_mul_pd(a.hi, b.hi)}; }
-  static constexpr bool kFma = true;
-  static Reg Fma(Reg a, Reg b, Reg c) { return {_mm512_fmadd_pd(a.lo, b.lo, c.lo), _mm512_fmadd_pd(a.hi, b.hi, c.hi)}; }
-  static Reg Fnmadd(Reg a, Reg b, Reg c) {
-    return {_mm512_fnmadd_pd(a.lo, b.lo, c.lo), _mm512_fnmadd_pd(a.hi, b.hi, c.hi)};
-  }
-};
-
 void RunAvx512(const CascadeCall& c) { cascade::Run<Avx512V>(c); }
 void RunAvx512Pair(const CascadeCall& c) { cascade::Run<Avx512PairV>(c); }
 

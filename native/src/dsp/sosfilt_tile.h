@@ -45,7 +45,9 @@ struct FusedCall {
   bool reverse;
 };
 // Only call when rpl::simd::Active() == kAvx512, with at least one side channels. False (nothing done) for
-// section counts without a fixed-count kernel (7, > 8) and other lane counts.
+// section counts without a fixed-count kernel (7, > 8) and other lane counts. 16 lanes from rows to channels
+// run as the pair kernel with 4-row stores; everything else as 8-lane halves with 8x8 transposes. A caller
+// writing 16 channel arrays checks first that they do not share L1 sets (sosfilt.cc, FusedOutput).
 bool RunChannelsAvx512(const FusedCall& c);
 // The section counts RunChannelsAvx512 handles.
 inline bool FusedSections(int nsec) { return (nsec >= 1 && nsec <= 6) || nsec == 8; }
