@@ -7,9 +7,11 @@
  * @param {any} lib @param {"lfp"|"hp"} chain @param {number} n rows at 30 kHz @param {number} nch
  */
 export function makeOutputs(lib, chain, n, nch) {
-  if (chain === "hp") return { outs: Array.from({ length: nch }, () => new Float32Array(n)) };
+  // Channel arrays from lib.channelArrays (one buffer, spread over the cache sets), as the library's docs
+  // recommend; 16 arrays allocated one by one share one L1 set and take a slower path (docs/filters.md).
+  if (chain === "hp") return { outs: lib.channelArrays(nch, n) };
   const m = lib.resampledLength(n, 1, 30);
-  return { y: new Float64Array(m * nch), outs: Array.from({ length: nch }, () => new Float32Array(m)) };
+  return { y: new Float64Array(m * nch), outs: lib.channelArrays(nch, m) };
 }
 
 /**
