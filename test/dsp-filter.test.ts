@@ -429,6 +429,12 @@ describe("SIMD paths, channel blocks and layouts agree", () => {
     expect(() => channelArrays(0, 10)).toThrow(RangeError);
     expect(() => channelArrays(2, 1.5)).toThrow(/integer between 1 and/);
     expect(() => channelArrays(4096, 2 ** 31)).toThrow(/smaller groups/);
+    // the filters' own float32 channel outputs are laid out the same way; float64 ones are separate arrays
+    const ys = F.sosfiltfiltChannels(filters.hp30k.sos, [noise(500, 1), noise(500, 2)].map((c) => Float32Array.from(c)));
+    expect(ys[1]!.buffer).toBe(ys[0]!.buffer);
+    expect(ys[1]!.byteOffset - ys[0]!.byteOffset).toBe(4096 + 64);
+    const zs = F.sosfiltfiltChannels(filters.hp30k.sos, [noise(500, 1), noise(500, 2)]);
+    expect(zs[1]!.buffer).not.toBe(zs[0]!.buffer);
   });
 
   it("80 interleaved channels (window buffers split into groups of channel blocks) equal each channel alone, in place too", () => {

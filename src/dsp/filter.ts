@@ -15,6 +15,7 @@ import type { FloatArray } from "../native/dsp-binding.js";
 import { binding } from "../native/load.js";
 import { checkInteger, checkKnownKeys, checkOneOf, isPlainObject } from "../validate.js";
 import { checkSos, sosPadlen, type PadlenConvention } from "./butter.js";
+import { channelArrays } from "./channel-arrays.js";
 
 export type { FloatArray, PadlenConvention };
 
@@ -95,9 +96,8 @@ function channels(name: string, list: unknown): Signal {
 function output(out: unknown, x: Signal): Signal {
   if (out === undefined) {
     const Ctor = x.arrays[0]!.constructor as new (n: number) => FloatArray;
-    return x.interleaved
-      ? { ...x, arrays: [new Ctor(x.nSamples * x.nChannels)] }
-      : { ...x, arrays: x.arrays.map(() => new Ctor(x.nSamples)) };
+    if (x.interleaved) return { ...x, arrays: [new Ctor(x.nSamples * x.nChannels)] };
+    return { ...x, arrays: newChannelArrays(Ctor, x.nChannels, x.nSamples) };
   }
   const y = Array.isArray(out) ? channels("out", out) : interleaved("out", out, x.nChannels);
   if (y.nChannels !== x.nChannels)
@@ -105,6 +105,21 @@ function output(out: unknown, x: Signal): Signal {
   if (y.nSamples !== x.nSamples)
     throw invalidOption("out", `${x.nSamples} samples per channel like the input`, y.nSamples, true);
   return y;
+}
+
+/**
+ * Default channel outputs: float32 ones from channelArrays (laid out for the kernels' direct channel writes),
+ * or one array per channel when that single buffer cannot be allocated (or for float64).
+ */
+function newChannelArrays(Ctor: new (n: number) => FloatArray, count: number, length: number): FloatArray[] {
+  if (Ctor === Float32Array && count > 1) {
+    try {
+      return channelArrays(count, length);
+    } catch {
+      // too large for one ArrayBuffer: separate arrays below
+    }
+  }
+  return Array.from({ length: count }, () => new Ctor(length));
 }
 
 function byteRange(a: FloatArray): [number, number] {
