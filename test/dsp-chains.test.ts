@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { highpassChain, lfpChain, lfpLength } from "../src/dsp/chains.js";
+import { highpassChain, highpassChainChannels, lfpChain, lfpLength } from "../src/dsp/chains.js";
 import { butter } from "../src/dsp/butter.js";
 import { sosToBa } from "../src/dsp/ba-filtfilt.js";
 import { normal } from "../src/synth/random.js";
@@ -69,6 +69,20 @@ describe("PyHipp chains", () => {
     expect(() => highpassChain(new Float32Array(10))).toThrow(/10 samples|padlen/);
     expect(lfpLength(360000)).toBe(12000);
     expect(lfpLength(360001)).toBe(12001);
+  });
+
+  it("highpassChainChannels equals highpassChain per channel, bit for bit: default outputs (views of one buffer), in place, both forms", () => {
+    const xs = [1, 2, 3].map((seed) => signal30k(seed, 2));
+    const each = xs.map((x) => highpassChain(x));
+    const ys = highpassChainChannels(xs);
+    expect(ys[1]!.buffer).toBe(ys[0]!.buffer); // allocChannelOutputs: one buffer, spread over the cache sets
+    ys.forEach((y, c) => expect(maxRelDiff(y, each[c]!), `default outputs, channel ${c}`).toBe(0));
+    const copies = xs.map((x) => x.slice());
+    expect(highpassChainChannels(copies, {}, copies)).toBe(copies);
+    copies.forEach((y, c) => expect(maxRelDiff(y, each[c]!), `in place, channel ${c}`).toBe(0));
+    const ba = highpassChainChannels(xs, { form: "ba" });
+    ba.forEach((y, c) => expect(maxRelDiff(y, highpassChain(xs[c]!, { form: "ba" })), `ba, channel ${c}`).toBe(0));
+    expect(() => highpassChainChannels(xs, {}, [new Float32Array(5)])).toThrow(/3 Float32Arrays of the inputs' lengths/);
   });
 
   it("default chains equal PyHipp's calls (resample_poly + filtfilt(b, a), padlen 24) within 1e-5 of the RMS", () => {

@@ -13,6 +13,7 @@ import { invalidOption } from "../errors.js";
 import { checkInteger, checkKnownKeys, checkNumber, checkOneOf, isPlainObject } from "../validate.js";
 import { butter, sosPadlen } from "./butter.js";
 import { filtfiltBa, sosToBa } from "./ba-filtfilt.js";
+import { allocChannelOutputs } from "./channel-arrays.js";
 import { sosfiltfilt, sosfiltfiltChannels, type PadType } from "./filter.js";
 import { resamplePoly, resampledLength } from "./resample.js";
 
@@ -171,7 +172,8 @@ export function highpassChain(x: Float32Array | Float64Array, options?: Highpass
  * {@link highpassChain} on several channels of equal length at once: the SOS form filters them together, one
  * channel per SIMD lane (8 at a time with AVX-512), which is several times faster than one call per channel.
  * Results equal {@link highpassChain} on each channel.
- * @param outs where the bands go (default: new arrays); `outs[i]` may be `xs[i]`, which filters in place.
+ * @param outs where the bands go (default: new arrays, views of one buffer from `channelArrays`);
+ *   `outs[i]` may be `xs[i]`, which filters in place.
  * @throws {TypeError | RangeError} for bad options, channels of different lengths, `outs` not matching `xs`, or
  *   signals too short for the padding.
  */
@@ -182,7 +184,7 @@ export function highpassChainChannels(xs: readonly Float32Array[], options?: Hig
   if (xs.length === 0) return [];
   if (f.form === "ba") return xs.map((x, i) => (outs ? (outs[i]!.set(highpassChain(x, f)), outs[i]!) : highpassChain(x, f)));
   const sos = butter(f.highOrder / 2, f.highPassFrequency, { btype: "bandpass", fs: f.samplingRate });
-  outs ??= xs.map((x) => new Float32Array(x.length));
+  outs ??= xs.every((x) => x.length === xs[0]!.length) ? allocChannelOutputs(xs.length, xs[0]!.length) : xs.map((x) => new Float32Array(x.length));
   sosfiltfiltChannels(sos, xs, { padtype: f.padtype, padlen: f.padlen }, outs);
   return outs;
 }

@@ -36,3 +36,18 @@ export function channelArrays(count: number, length: number): Float32Array[] {
   }
   return Array.from({ length: count }, (_, c) => new Float32Array(buffer, c * stride, length));
 }
+
+/**
+ * Outputs the library allocates for float32 channels: channelArrays when one buffer can hold them, else one
+ * array per channel (what the caller would get without this module).
+ */
+export function allocChannelOutputs(count: number, length: number): Float32Array[] {
+  if (count > 1) {
+    try {
+      return channelArrays(count, length);
+    } catch {
+      // too large for one ArrayBuffer: separate arrays below
+    }
+  }
+  return Array.from({ length: count }, () => new Float32Array(length));
+}

@@ -15,7 +15,7 @@ import type { FloatArray } from "../native/dsp-binding.js";
 import { binding } from "../native/load.js";
 import { checkInteger, checkKnownKeys, checkOneOf, isPlainObject } from "../validate.js";
 import { checkSos, sosPadlen, type PadlenConvention } from "./butter.js";
-import { channelArrays } from "./channel-arrays.js";
+import { allocChannelOutputs } from "./channel-arrays.js";
 
 export type { FloatArray, PadlenConvention };
 
@@ -107,18 +107,9 @@ function output(out: unknown, x: Signal): Signal {
   return y;
 }
 
-/**
- * Default channel outputs: float32 ones from channelArrays (laid out for the kernels' direct channel writes),
- * or one array per channel when that single buffer cannot be allocated (or for float64).
- */
+/** Default channel outputs: float32 ones laid out by allocChannelOutputs (channelArrays), float64 separate. */
 function newChannelArrays(Ctor: new (n: number) => FloatArray, count: number, length: number): FloatArray[] {
-  if (Ctor === Float32Array && count > 1) {
-    try {
-      return channelArrays(count, length);
-    } catch {
-      // too large for one ArrayBuffer: separate arrays below
-    }
-  }
+  if (Ctor === Float32Array) return allocChannelOutputs(count, length);
   return Array.from({ length: count }, () => new Ctor(length));
 }
 
@@ -340,7 +331,8 @@ export function sosfiltfiltInterleavedAsync(
  * Zero-phase filters channel-major data: one array per channel, all of the same type and length (e.g.
  * `subarray` views of one buffer). Channels are still filtered several at a time, one per SIMD lane.
  * @param outs One array per channel (channel c may be `channels[c]`), or one interleaved array.
- *   Default: new arrays of the input type.
+ *   Default: new arrays of the input type; float32 ones are views of one buffer (`channelArrays`), so
+ *   transferring one output's buffer to another thread moves them all.
  */
 export function sosfiltfiltChannels<X extends FloatArray, O extends FloatArray = X>(
   sos: Float64Array, channelArrays: readonly X[], options?: SosfiltfiltOptions, outs?: O[]): O[];
