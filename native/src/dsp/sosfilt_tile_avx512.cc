@@ -184,7 +184,7 @@ RPL_INLINE void Store4x8(const __m256 r[4], float* const* ch, size_t t) {
 // arithmetic (two independent recursions per row keep the FMA units busy, where one 8-lane recursion waits on
 // its latency), every 4 rows transposed into one 16-byte store per channel. Replaces the pair kernel into a row
 // tile plus a transposing copy of the tile, a second pass over the output (16 float32 channels, hp30k
-// sosfiltfilt on Zen 5: 17.0-17.3 ms instead of 18.8-19.5). Only for arrays spread over the L1 sets
+// sosfiltfilt on Zen 5, back to back: 17.4-18.0 ms instead of 18.0-18.4). Only for arrays spread over the L1 sets
 // (SpreadOverCacheSets in sosfilt.cc): 16 arrays at the same address modulo 4 KiB fight over one set, and
 // then this ran 1.4x slower than the tile and copy. Same operations per lane as Avx512PairKernel: same bits.
 template <class In, int NSEC, Form F>
@@ -245,66 +245,73 @@ void PairToChannels(const double* coef, double* state, const In& in, float* cons
   }
 }
 
-template <class In, int NSEC>
-void PairByForm(Form f, const double* coef, double* state, const In& in, float* const* ch, size_t n, bool reverse) {
-  if (f == Form::kSymUnitTail) return PairToChannels<In, NSEC, Form::kSymUnitTail>(coef, state, in, ch, n, reverse);
-  if (NSEC > 1 && f == Form::kUnitTail) return PairToChannels<In, NSEC, Form::kUnitTail>(coef, state, in, ch, n, reverse);
-  PairToChannels<In, NSEC, Form::kGeneral>(coef, state, in, ch, n, reverse);
+// Calls K::Run<NSEC, F>(a...) with the fixed-count kernel for `nsec` sections (FusedSections) and the
+// coefficient form of `coef`, as cascade::ByForm chooses it (one section has no tail: kUnitTail runs as
+// kGeneral). One dispatch for the 8-lane fused kernels and the 16-lane PairToChannels.
+template <class K, int NSEC, class... A>
+void ByForm(Form f, A&&... a) {
+  if (f == Form::kSymUnitTail) return K::template Run<NSEC, Form::kSymUnitTail>(a...);
+  if (NSEC > 1 && f == Form::kUnitTail) return K::template Run<NSEC, Form::kUnitTail>(a...);
+  K::template Run<NSEC, Form::kGeneral>(a...);
 }
 
-template <class In>
-void PairBySections(const FusedCall& c, const In& in) {
-  const Form f = cascade::FormOf(c.coef, c.nsec);
-  switch (c.nsec) {
-    case 1: return PairByForm<In, 1>(f, c.coef, c.state, in, c.out_ch, c.n, c.reverse);
-    case 2: return PairByForm<In, 2>(f, c.coef, c.state, in, c.out_ch, c.n, c.reverse);
-    case 3: return PairByForm<In, 3>(f, c.coef, c.state, in, c.out_ch, c.n, c.reverse);
-    case 4: return PairByForm<In, 4>(f, c.coef, c.state, in, c.out_ch, c.n, c.reverse);
-    case 5: return PairByForm<In, 5>(f, c.coef, c.state, in, c.out_ch, c.n, c.reverse);
-    case 6: return PairByForm<In, 6>(f, c.coef, c.state, in, c.out_ch, c.n, c.reverse);
-    default: return PairByForm<In, 8>(f, c.coef, c.state, in, c.out_ch, c.n, c.reverse);  // FusedSections
+template <class K, class... A>
+void BySections(const double* coef, int nsec, A&&... a) {
+  const Form f = cascade::FormOf(coef, nsec);
+  switch (nsec) {
+    case 1: return ByForm<K, 1>(f, a...);
+    case 2: return ByForm<K, 2>(f, a...);
+    case 3: return ByForm<K, 3>(f, a...);
+    case 4: return ByForm<K, 4>(f, a...);
+    case 5: return ByForm<K, 5>(f, a...);
+    case 6: return ByForm<K, 6>(f, a...);
+    default: return ByForm<K, 8>(f, a...);  // FusedSections
   }
 }
 
-template <class In, class Out, int NSEC>
-void ByForm(Form f, const double* coef, double* state, int sw, const In& in, const Out& out, size_t n, bool reverse) {
-  // cascade::ByForm: one section has no tail, so kUnitTail runs as kGeneral.
-  if (f == Form::kSymUnitTail) return Fused<V8, In, Out, NSEC, Form::kSymUnitTail>(coef, state, sw, in, out, n, reverse);
-  if (NSEC > 1 && f == Form::kUnitTail) return Fused<V8, In, Out, NSEC, Form::kUnitTail>(coef, state, sw, in, out, n, reverse);
-  Fused<V8, In, Out, NSEC, Form::kGeneral>(coef, state, sw, in, out, n, reverse);
-}
+template <class In, class Out>
+struct FusedKernel {
+  template <int NSEC, Form F>
+  static void Run(const double* coef, double* state, int sw, const In& in, const Out& out, size_t n, bool reverse) {
+    Fused<V8, In, Out, NSEC, F>(coef, state, sw, in, out, n, reverse);
+  }
+};
+
+template <class In>
+struct PairKernel {
+  template <int NSEC, Form F>
+  static void Run(const double* coef, double* state, const In& in, float* const* ch, size_t n, bool reverse) {
+    PairToChannels<In, NSEC, F>(coef, state, in, ch, n, reverse);
+  }
+};
 
 // Lanes [g*8, g*8 + 8) of the call.
 template <class In, class Out>
-void BySections(const FusedCall& c, int g, const In& in, const Out& out) {
-  const Form f = cascade::FormOf(c.coef, c.nsec);
-  double* st = c.state + 8 * g;
-  switch (c.nsec) {
-    case 1: return ByForm<In, Out, 1>(f, c.coef, st, c.lanes, in, out, c.n, c.reverse);
-    case 2: return ByForm<In, Out, 2>(f, c.coef, st, c.lanes, in, out, c.n, c.reverse);
-    case 3: return ByForm<In, Out, 3>(f, c.coef, st, c.lanes, in, out, c.n, c.reverse);
-    case 4: return ByForm<In, Out, 4>(f, c.coef, st, c.lanes, in, out, c.n, c.reverse);
-    case 5: return ByForm<In, Out, 5>(f, c.coef, st, c.lanes, in, out, c.n, c.reverse);
-    case 6: return ByForm<In, Out, 6>(f, c.coef, st, c.lanes, in, out, c.n, c.reverse);
-    default: return ByForm<In, Out, 8>(f, c.coef, st, c.lanes, in, out, c.n, c.reverse);  // FusedSections
-  }
+void Lanes8(const FusedCall& c, int g, const In& in, const Out& out) {
+  BySections<FusedKernel<In, Out>>(c.coef, c.nsec, c.coef, c.state + 8 * g, c.lanes, in, out, c.n, c.reverse);
+}
+
+// All 16 lanes of the call, rows to channels.
+template <class In>
+void Pair16(const FusedCall& c, const In& in) {
+  BySections<PairKernel<In>>(c.coef, c.nsec, c.coef, c.state, in, c.out_ch, c.n, c.reverse);
 }
 
 template <class In>
 void ByOut(const FusedCall& c, int g, const In& in) {
-  if (c.out_ch != nullptr) return BySections(c, g, in, ChOut<V8>{c.out_ch + 8 * g});
-  if (c.out == nullptr) return BySections(c, g, in, NoOut{});
+  if (c.out_ch != nullptr) return Lanes8(c, g, in, ChOut<V8>{c.out_ch + 8 * g});
+  if (c.out == nullptr) return Lanes8(c, g, in, NoOut{});
   if (c.out_type == SampleType::kFloat32)
-    return BySections(c, g, in, RowOut<V8, float>{static_cast<float*>(c.out) + 8 * g, c.out_stride});
-  BySections(c, g, in, RowOut<V8, double>{static_cast<double*>(c.out) + 8 * g, c.out_stride});
+    return Lanes8(c, g, in, RowOut<V8, float>{static_cast<float*>(c.out) + 8 * g, c.out_stride});
+  Lanes8(c, g, in, RowOut<V8, double>{static_cast<double*>(c.out) + 8 * g, c.out_stride});
 }
 
 void Run(const FusedCall& c, int g) {
   if (c.in_ch != nullptr) return ByOut(c, g, ChIn<V8>{c.in_ch + 8 * g});
   const ChOut<V8> out{c.out_ch + 8 * g};
   if (c.in_type == SampleType::kFloat32)
-    return BySections(c, g, RowIn<V8, float>{static_cast<const float*>(c.in) + 8 * g, c.in_stride}, out);
-  BySections(c, g, RowIn<V8, double>{static_cast<const double*>(c.in) + 8 * g, c.in_stride}, out);
+    return Lanes8(c, g, RowIn<V8, float>{static_cast<const float*>(c.in) + 8 * g, c.in_stride}, out);
+  Lanes8(c, g, RowIn<V8, double>{static_cast<const double*>(c.in) + 8 * g, c.in_stride}, out);
 }
 
 }  // namespace
@@ -318,9 +325,9 @@ bool RunChannelsAvx512(const FusedCall& c) {
   // its latency, which leaves issue slots for the 8x8 transposes of channel inputs.
   if (c.lanes == 16 && c.in_ch == nullptr) {
     if (c.in_type == SampleType::kFloat32)
-      PairBySections(c, RowIn<V16, float>{static_cast<const float*>(c.in), c.in_stride});
+      Pair16(c, RowIn<V16, float>{static_cast<const float*>(c.in), c.in_stride});
     else
-      PairBySections(c, RowIn<V16, double>{static_cast<const double*>(c.in), c.in_stride});
+      Pair16(c, RowIn<V16, double>{static_cast<const double*>(c.in), c.in_stride});
     return true;
   }
   for (int g = 0; g < c.lanes / 8; ++g) Run(c, g);
