@@ -11,7 +11,10 @@
  * file) plus an fdatasync post-pass over its output files, timed with the run. Python: no fsync / os.fsync after
  * every hickle.dump (--fsync).
  * The disk's sequential write speed is measured with dd in the same directory (oflag=direct and
- * conv=fdatasync); the flushed runs are reported as a fraction of it. Every timed run starts after `sync`, with
+ * conv=fdatasync); the flushed runs are reported as a fraction of it. Each round also times the page-cache
+ * floor: --workers dd processes at once writing, between them, the bytes rplpipe just wrote into the page cache
+ * (no computing, no HDF5): on a VM whose free memory the host reclaims, filling fresh page-cache pages costs
+ * seconds, and that floor bounds every program writing these outputs through the page cache. Every timed run starts after `sync`, with
  * the input .ns5 in the page cache and no outputs present. Bytes = sizes of the files written; "device bytes" =
  * the growth of the block device's sectors-written counter during the run (includes filesystem metadata and,
  * for cached runs, whatever background writeback managed to do).
@@ -331,10 +334,36 @@ function dd(dir: string, mode: "oflag=direct" | "conv=fdatasync"): DdResult {
   return { mode, bytes, seconds: s, MBps: bytes / s / 1e6 };
 }
 
+/**
+ * The page-cache floor: `writers` dd processes at once writing `bytes` between them (bs=8M, from /dev/zero) into
+ * new files next to the outputs, without fsync: what filling fresh page-cache pages with these bytes costs right
+ * now, with no computing. Same protocol as the variants (called after sync, input warm, idle wait); the files are
+ * deleted afterwards. Reading /dev/zero adds a memset of the same bytes (≈ 0.1 s here), so it is a slight
+ * over-estimate.
+ */
+async function runFloor(dir: string, bytes: number, writers: number) {
+  const bs = 8 << 20;
+  const each = Math.ceil(bytes / writers);
+  const files = Array.from({ length: writers }, (_, k) => join(dir, `floor-${k}.bin`));
+  // count_bytes: exactly `each` bytes per writer (the last block is short).
+  const children = files.map((f) => run("dd", ["if=/dev/zero", `of=${f}`, `bs=${bs}`, `count=${each}`, "iflag=count_bytes"]));
+  const results = await Promise.all(children.map((c) => c.done));
+  for (const r of results) if (r.code !== 0) throw new Error(`dd exited ${r.code}: ${r.stderr.slice(-2000)}`);
+  const written = sumBytes(files);
+  for (const f of files) rmSync(f, { force: true });
+  return {
+    bytes: written,
+    files: files.length,
+    cpuSeconds: results.reduce((s, r) => s + r.watch.cpu, 0),
+    peakRssBytes: Math.max(...results.map((r) => r.watch.peakRss)),
+    detail: { writers, blockSize: bs, bytesPerWriter: each },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------- variants
 
 interface Run {
-  impl: "rplpipe" | "python";
+  impl: "rplpipe" | "python" | "floor";
   flushed: boolean;
   round: number;
   seconds: number;
@@ -484,6 +513,7 @@ try {
   const runs: Run[] = [];
   const order: [Run["impl"], boolean][] = [
     ["rplpipe", false],
+    ["floor", false],
     ["python", false],
     ["rplpipe", true],
     ["python", true],
@@ -491,14 +521,17 @@ try {
   for (let round = 1; round <= repeats; round++) {
     for (const [impl, flushed] of order) {
       if (impl === "python" && !runPython) continue;
+      // The floor writes what rplpipe wrote in this round's page-cache run (just before it).
+      const floorBytes = runs.filter((r) => r.impl === "rplpipe" && !r.flushed).at(-1)?.bytes;
+      if (impl === "floor" && floorBytes === undefined) continue;
       removeOutputs(sdir, pyOut);
       mkdirSync(pyOut, { recursive: true });
       sync();
       warm(ns5);
       const waited = await waitQuiet(quietWait);
       log(`round ${round}: ${impl} (${flushed ? "flushed" : "page cache"}) …${waited > 1.5 ? ` (waited ${waited.toFixed(0)} s for an idle machine)` : ""}`);
-      const v = await measure(impl, flushed, round, impl === "rplpipe" ? sdir : pyOut, () =>
-        impl === "rplpipe" ? runRplpipe(day, sdir, flushed, shim) : runPythonJobs(ns5, pyOut, flushed),
+      const v = await measure(impl, flushed, round, impl === "python" ? pyOut : sdir, () =>
+        impl === "rplpipe" ? runRplpipe(day, sdir, flushed, shim) : impl === "floor" ? runFloor(sdir, floorBytes!, workers) : runPythonJobs(ns5, pyOut, flushed),
       );
       log(
         `  ${v.seconds.toFixed(1)} s, ${(v.bytes / 1e9).toFixed(2)} GB in ${v.files} files, cpu ${v.cpuSeconds.toFixed(1)} s ` +
@@ -527,7 +560,9 @@ try {
         impl: v.impl,
         outputs: v.flushed ? "flushed" : "page cache",
         note:
-          v.impl === "rplpipe"
+          v.impl === "floor"
+            ? `${workers} × dd bs=8M from /dev/zero, the bytes of rplpipe's page-cache run, no computing`
+            : v.impl === "rplpipe"
             ? v.flushed
               ? "rplpipe as shipped (O_DIRECT bulk, fsync per file) + fdatasync post-pass"
               : shim
@@ -569,9 +604,31 @@ try {
     "|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows.map(
       (r) =>
-        `| ${r.impl === "rplpipe" ? `rplpipe run, ${workers} workers` : `Python, ${jobs} jobs`} | ${r.outputs} (${r.note}) | ${r.seconds.toFixed(1)} (${r.allSeconds.map((s) => s.toFixed(1)).join(", ")}) | ${gb(r.bytes)} GB, ${r.files} files | ${r.MBps.toFixed(0)} | ${r.speedup === undefined ? "–" : `${r.speedup.toFixed(2)}×`} | ${pct(r.fractionOfDdDirect)} | ${pct(r.fractionOfDdFdatasync)} | ${r.cpuSeconds.toFixed(0)} | ${r.otherCpuSeconds.toFixed(0)} | ${(r.peakRssBytes / 2 ** 30).toFixed(2)} GiB |`,
+        `| ${r.impl === "rplpipe" ? `rplpipe run, ${workers} workers` : r.impl === "floor" ? "page-cache floor" : `Python, ${jobs} jobs`} | ${r.outputs} (${r.note}) | ${r.seconds.toFixed(1)} (${r.allSeconds.map((s) => s.toFixed(1)).join(", ")}) | ${gb(r.bytes)} GB, ${r.files} files | ${r.MBps.toFixed(0)} | ${r.speedup === undefined ? "–" : `${r.speedup.toFixed(2)}×`} | ${pct(r.fractionOfDdDirect)} | ${pct(r.fractionOfDdFdatasync)} | ${r.cpuSeconds.toFixed(0)} | ${r.otherCpuSeconds.toFixed(0)} | ${(r.peakRssBytes / 2 ** 30).toFixed(2)} GiB |`,
     ),
   ];
+  // The page-cache goal (5× Python) against what moving the same bytes into the page cache costs by itself here.
+  const pcRow = (impl: Run["impl"]) => rows.find((r) => r.impl === impl && r.outputs === "page cache");
+  const [ours, floorRow, theirs] = [pcRow("rplpipe"), pcRow("floor"), pcRow("python")];
+  const floor =
+    ours && floorRow && theirs
+      ? {
+          floorSeconds: floorRow.seconds,
+          goalSeconds: theirs.seconds / 5,
+          ceiling: theirs.seconds / floorRow.seconds,
+          oursBeyond: ours.seconds - floorRow.seconds,
+          pythonBeyond: theirs.seconds - floorRow.seconds,
+        }
+      : undefined;
+  if (floor)
+    lines.push(
+      "",
+      `page cache: 5× Python's ${theirs!.seconds.toFixed(1)} s needs ≤ ${floor.goalSeconds.toFixed(2)} s; writing the same ${gb(floorRow!.bytes)} GB into the page cache ` +
+        `with ${workers} dd and no computing took ${floor.floorSeconds.toFixed(2)} s (rounds: ${floorRow!.allSeconds.map((x) => x.toFixed(1)).join(", ")}), ` +
+        `so nothing that writes these outputs through the page cache can be more than ${floor.ceiling.toFixed(1)}× faster than Python here. ` +
+        `Time beyond that floor: rplpipe ${floor.oursBeyond.toFixed(2)} s, Python ${floor.pythonBeyond.toFixed(1)} s` +
+        (floor.oursBeyond > 0 ? ` (${(floor.pythonBeyond / floor.oursBeyond).toFixed(1)}×).` : "."),
+    );
   console.log(lines.join("\n"));
   mkdirSync(join(root, "bench", "results"), { recursive: true });
   writeFileSync(
@@ -591,6 +648,7 @@ try {
         python: { script: "bench/reference/pyhipp_pipeline.py", jobs, flushed: "--fsync: os.fsync after every hickle.dump" },
         dd: { direct: ddDirect, fdatasync: ddBuffered, runs: ddRuns },
         goals: { pageCacheSpeedup: 5, flushedFractionOfDisk: 0.8 },
+        pageCacheFloor: floor,
         repeats,
         codeVersions: versions,
         codeChanged,
