@@ -335,14 +335,15 @@ function dd(dir: string, mode: "oflag=direct" | "conv=fdatasync"): DdResult {
 }
 
 /**
- * The page-cache floor: `writers` dd processes at once writing `bytes` between them (bs=8M, from /dev/zero) into
- * new files next to the outputs, without fsync: what filling fresh page-cache pages with these bytes costs right
- * now, with no computing. Same protocol as the variants (called after sync, input warm, idle wait); the files are
+ * The page-cache floor: `writers` dd processes at once writing `bytes` between them (from /dev/zero, bs=128k:
+ * the piece size rplpipe's buffered writes use, which is also dd's cheapest here; bs=8M costs up to twice the
+ * system time on this VM, see src/hdf5/direct-io.ts) into new files next to the outputs, without fsync: what
+ * filling fresh page-cache pages with these bytes costs right now, with no computing. Same protocol as the variants (called after sync, input warm, idle wait); the files are
  * deleted afterwards. Reading /dev/zero adds a memset of the same bytes (≈ 0.1 s here), so it is a slight
  * over-estimate.
  */
 async function runFloor(dir: string, bytes: number, writers: number) {
-  const bs = 8 << 20;
+  const bs = 128 << 10;
   const each = Math.ceil(bytes / writers);
   const files = Array.from({ length: writers }, (_, k) => join(dir, `floor-${k}.bin`));
   // count_bytes: exactly `each` bytes per writer (the last block is short).
@@ -561,7 +562,7 @@ try {
         outputs: v.flushed ? "flushed" : "page cache",
         note:
           v.impl === "floor"
-            ? `${workers} × dd bs=8M from /dev/zero, the bytes of rplpipe's page-cache run, no computing`
+            ? `${workers} × dd bs=128k from /dev/zero, the bytes of rplpipe's page-cache run, no computing`
             : v.impl === "rplpipe"
             ? v.flushed
               ? "rplpipe as shipped (O_DIRECT bulk, fsync per file) + fdatasync post-pass"

@@ -4,6 +4,7 @@
  * Exit codes: 0 success, 1 the work failed (bad recording, failed channel), 2 usage error (unknown option,
  * missing argument or file).
  */
+import "./v8-flags.js"; // first: before anything compiles WebAssembly
 import { parseArgs } from "node:util";
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";

@@ -10,7 +10,7 @@ import { open, rename } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import { RplpipeError } from "../errors.js";
 import { checkBoolean, checkInteger, checkKnownKeys, checkOneOf, checkString, isPlainObject } from "../validate.js";
-import { openDirect, type DirectFile } from "./direct-io.js";
+import { installWriteHook, openDirect, type DirectFile } from "./direct-io.js";
 import { h5Message, HeapBuffer, loadH5, openFile } from "./h5.js";
 import { checkPyValue } from "./hickle-check.js";
 import type { WriteCtx } from "./hickle-nodes.js";
@@ -147,6 +147,7 @@ async function writeTemp(tmp: string, target: string, path: string, value: PyVal
     rmSync(tmp, { force: true });
     throw writeError(path, `cannot create ${basename(tmp)} in ${dirname(target)}`, e);
   }
+  installWriteHook(h); // buffered writes in pieces (direct-io.ts)
   const directFile = direct ? openDirect(h, tmp) : null;
   const buf = new HeapBuffer(h.M);
   let failure: unknown;
