@@ -72,6 +72,7 @@ export { channelArrays } from "./dsp/channel-arrays.js";
 export {
   resamplePoly,
   resamplePolyAsync,
+  resamplePolyChannels,
   resamplePolyInterleaved,
   resamplePolyInterleavedAsync,
   resamplePolyWindow,
@@ -90,7 +91,9 @@ export {
 } from "./dsp/resample.js";
 export {
   lfpChain,
+  lfpChainChannels,
   highpassChain,
+  highpassChainChannels,
   lfpLength,
   lfpChainOptions,
   highpassChainOptions,

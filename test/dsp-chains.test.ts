@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { highpassChain, highpassChainChannels, lfpChain, lfpLength } from "../src/dsp/chains.js";
+import { highpassChain, highpassChainChannels, lfpChain, lfpChainChannels, lfpLength } from "../src/dsp/chains.js";
 import { butter } from "../src/dsp/butter.js";
 import { sosToBa } from "../src/dsp/ba-filtfilt.js";
 import { normal } from "../src/synth/random.js";
@@ -83,6 +83,25 @@ describe("PyHipp chains", () => {
     const ba = highpassChainChannels(xs, { form: "ba" });
     ba.forEach((y, c) => expect(maxRelDiff(y, highpassChain(xs[c]!, { form: "ba" })), `ba, channel ${c}`).toBe(0));
     expect(() => highpassChainChannels(xs, {}, [new Float32Array(5)])).toThrow(/3 Float32Arrays of the inputs' lengths/);
+  });
+
+  it("lfpChainChannels equals lfpChain per channel, bit for bit: 8 and 3 channels, float32 and float64, outs, ba form", () => {
+    const xs = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => signal30k(seed, 2));
+    const each = xs.map((x) => lfpChain(x));
+    const ys = lfpChainChannels(xs);
+    expect(ys[1]!.buffer).toBe(ys[0]!.buffer); // allocChannelOutputs
+    ys.forEach((y, c) => expect(maxRelDiff(y, each[c]!), `8 channels, channel ${c}`).toBe(0));
+    const three = xs.slice(0, 3).map((x) => Float64Array.from(x));
+    const outs = three.map(() => new Float32Array(lfpLength(three[0]!.length)));
+    expect(lfpChainChannels(three, {}, outs)).toBe(outs);
+    outs.forEach((y, c) => expect(maxRelDiff(y, lfpChain(three[c]!)), `float64, channel ${c}`).toBe(0));
+    const ba = lfpChainChannels(xs.slice(0, 2), { form: "ba" });
+    ba.forEach((y, c) => expect(maxRelDiff(y, lfpChain(xs[c]!, { form: "ba" })), `ba, channel ${c}`).toBe(0));
+    const odd = lfpChainChannels([xs[0]!, xs[1]!.subarray(0, 59_999)]); // unlike lengths: one by one
+    expect(maxRelDiff(odd[1]!, lfpChain(xs[1]!.subarray(0, 59_999)))).toBe(0);
+    expect(lfpChainChannels([])).toEqual([]);
+    expect(() => lfpChainChannels(xs.slice(0, 2), {}, [new Float32Array(5)])).toThrow(/2 Float32Arrays of lfpLength/);
+    expect(() => lfpChainChannels([new Float32Array(30), new Float32Array(30)])).toThrow(/pad|short|length/i);
   });
 
   it("default chains equal PyHipp's calls (resample_poly + filtfilt(b, a), padlen 24) within 1e-5 of the RMS", () => {

@@ -13,6 +13,7 @@ import {
   resampledLength,
   resamplePoly,
   resamplePolyAsync,
+  resamplePolyChannels,
   resamplePolyFilter,
   resamplePolyInputRange,
   resamplePolyInterleaved,
@@ -274,6 +275,46 @@ describe("internal consistency (no scipy needed)", () => {
         expect(sameBits(channel(all, c.nch, ch), one), `${c.id} channel ${ch}`).toBe(true);
       }
     }
+  });
+
+  it("resamplePolyChannels (separate channel arrays) equals resamplePolyInterleaved bit for bit, every SIMD level", () => {
+    // 1..17 channels (1: 16 segments per lane group; 8: 2; 17: one each and a leftover), float32 (the SIMD
+    // transpose) and float64, ratios down, up and identity, signals shorter than a window and ones whose
+    // segments reach past the end (zero rows).
+    const info = simdInfo();
+    const levels = (["scalar", "avx2", "avx512"] as const).filter((l, i) => i <= ["scalar", "avx2", "avx512"].indexOf(info.detected));
+    const r = rng(77);
+    try {
+      for (const level of levels) {
+        expect(setSimdLevel(level)).toBe(level);
+        for (const [nch, rows, up, down] of [[8, 200_003, 1, 30], [1, 150_001, 1, 30], [3, 40_000, 2, 3], [17, 9_001, 1, 30], [16, 777, 1, 30], [5, 5_000, 3, 1], [4, 1000, 2, 2]] as const) {
+          for (const f32 of [true, false]) {
+            const chans = Array.from({ length: nch }, () => {
+              const a = f32 ? new Float32Array(rows) : new Float64Array(rows);
+              for (let i = 0; i < rows; i++) a[i] = gauss(r) * 50 + Math.sin(i / 37) * 20;
+              return a;
+            });
+            const inter = f32 ? new Float32Array(rows * nch) : new Float64Array(rows * nch);
+            chans.forEach((a, c) => a.forEach((v, i) => (inter[i * nch + c] = v)));
+            const want = resamplePolyInterleaved(inter, nch, up, down, { out: new Float64Array(resampledLength(rows, up, down) * nch) });
+            const got = resamplePolyChannels(chans, up, down, { out: new Float64Array(want.length) });
+            expect(sameBits(got, want), `${level} ${nch} ch x ${rows} ${up}/${down} ${f32 ? "float32" : "float64"}`).toBe(true);
+            const def = resamplePolyChannels(chans, up, down);
+            expect(def).toBeInstanceOf(f32 ? Float32Array : Float64Array);
+            expect(def.length).toBe(want.length);
+          }
+        }
+      }
+    } finally {
+      setSimdLevel("auto");
+    }
+    const a = new Float32Array(3000);
+    expect(() => resamplePolyChannels([], 1, 30)).toThrow(/channels/);
+    expect(() => resamplePolyChannels([a, new Float64Array(3000)], 1, 30)).toThrow(/channels\[1\]/);
+    expect(() => resamplePolyChannels([a, new Float32Array(2999)], 1, 30)).toThrow(/channels\[1\]/);
+    expect(() => resamplePolyChannels([a, a], 1, 30, { out: new Float32Array(5) })).toThrow(/exactly 200 elements/);
+    const big = new Float32Array(6000);
+    expect(() => resamplePolyChannels([big.subarray(0, 3000)], 1, 30, { out: big.subarray(2950, 3050) })).toThrow(/overlap/);
   });
 
   it("scalar, AVX2 and AVX-512 kernels agree within 1e-12 x max|y| (AVX2 and AVX-512 bit for bit)", () => {

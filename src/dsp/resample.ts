@@ -260,6 +260,42 @@ export function resamplePolyInterleaved(
 }
 
 /**
+ * Resamples channels held as separate arrays (of one type and one length) at once, as
+ * {@link resamplePolyInterleaved} does their interleaved rows, without an interleaved copy of the signal: each
+ * block of outputs has its rows interleaved into a small window first. The result is interleaved
+ * (`out[m*nChannels + c]`), and every channel equals {@link resamplePoly} of that channel, bit for bit.
+ * @param channels one Float32Array or Float64Array per channel, all of the same type and length
+ * @param up upsampling factor (see {@link resamplePoly})
+ * @param down downsampling factor (see {@link resamplePoly})
+ * @param options `window` and `out` (length `resampledLength(length, up, down) * channels.length`; default a
+ *   new array of the channels' type)
+ * @returns `out`
+ * @throws {TypeError | RangeError} as {@link resamplePoly}; for no channels, mixed types or lengths, or an `out`
+ *   overlapping a channel
+ */
+export function resamplePolyChannels(channels: readonly FloatArray[], up: number, down: number, options?: ResamplePolyOptions): FloatArray {
+  if (!Array.isArray(channels) || channels.length === 0 || channels.length > kMaxChannels)
+    throw invalidOption("channels", `an array of 1 to ${kMaxChannels} Float32Arrays or Float64Arrays`, channels);
+  const first = checkFloatArray("channels[0]", channels[0]);
+  channels.forEach((c, i) => {
+    checkFloatArray(`channels[${i}]`, c);
+    if (c.constructor !== first.constructor || c.length !== first.length)
+      throw invalidOption(`channels[${i}]`, `a ${first.constructor.name} of ${first.length} samples like channels[0]`, c);
+  });
+  const ratio = checkRatio(up, down);
+  const opts = checkOptions("options", options, ["window", "out"]);
+  const beta = checkBeta("options.window", opts.window);
+  const nOut = lengthFor(first.length, ratio) * channels.length;
+  const out = opts.out === undefined ? newLike(first, nOut) : checkOut(opts.out, first, nOut);
+  channels.forEach((c, i) => {
+    if (overlaps(out, c)) throw new RangeError(`Expected options.out not to overlap channels[${i}] (resampling cannot run in place)`);
+  });
+  const taps = tapsFor(ratio, beta);
+  callNative(() => binding().resamplePolyRunChannels([...channels], first.length, 0, nOut / channels.length, ratio.up, ratio.down, taps, out));
+  return out;
+}
+
+/**
  * {@link resamplePoly} on a libuv pool thread. `x` and `out` must not be modified or transferred until the
  * promise settles. Argument errors reject the promise.
  * @returns a promise of `out`

@@ -26,6 +26,20 @@ export interface ResampleBinding {
     taps: Float64Array,
     out: FloatArray,
   ): void;
+  /**
+   * Outputs [mBegin, mEnd) of channels held as separate arrays (one type, each `nTotal` long) into `out`,
+   * interleaved: the same numbers as resamplePolyRun on the interleaved rows.
+   */
+  resamplePolyRunChannels(
+    channels: FloatArray[],
+    nTotal: number,
+    mBegin: number,
+    mEnd: number,
+    up: number,
+    down: number,
+    taps: Float64Array,
+    out: FloatArray,
+  ): void;
   /** Same as resamplePolyRun on a libuv pool thread; x and out must not be touched until it settles. */
   resamplePolyRunAsync(
     x: FloatArray,

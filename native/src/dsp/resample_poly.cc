@@ -5,6 +5,7 @@
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "dsp/firwin.h"
 #include "dsp/resample_poly_kernel.h"
@@ -233,7 +234,19 @@ void PolyphaseResampler::RunSegmented(const TIn* x, int64_t row0, int64_t nrows,
     }
     // Row by row (sequential writes; 16 sequential read streams): the transpose that makes lanes of segments.
     const int64_t src0 = lo - row0;  // index in x of lane 0's first row (may be negative: then unused)
+    // Rows every lane has go through the SIMD transpose (resample_poly_kernel.h); the rest row by row below.
+    int64_t fast_end = all_a;
+    if constexpr (std::is_same_v<TIn, float>) {
+      if (all_b > all_a && simd::Active() != simd::Level::kScalar) {
+        fast_end = all_a + (all_b - all_a) / 8 * 8;
+        const float* lane_src[kSegments];
+        for (int k = 0; k < kSegments; ++k) lane_src[k] = x + (src0 + all_a + k * shift);
+        if (fast_end > all_a) resample_internal::GatherRowsAvx2(lane_src, kSegments, 0, fast_end - all_a, in.data() + all_a * kSegments);
+      }
+    }
     for (int64_t t = 0; t < rows; ++t) {
+      if (t == all_a && fast_end > all_a) t = fast_end;
+      if (t >= rows) break;
       TIn* dst = in.data() + t * kSegments;
       if (t >= all_a && t < all_b) {
         for (int k = 0; k < kSegments; ++k) dst[k] = x[src0 + t + k * shift];
@@ -249,6 +262,97 @@ void PolyphaseResampler::RunSegmented(const TIn* x, int64_t row0, int64_t nrows,
       }
   }
 }
+
+template <typename TIn, typename TOut>
+void PolyphaseResampler::RunChannels(const TIn* const* xs, int nch, int64_t n_total, int64_t m_begin, int64_t m_end,
+                                     TOut* y) const {
+  if (nch < 1 || n_total < 0 || n_total == kUnknownLength || m_begin < 0 || m_end < m_begin)
+    throw std::invalid_argument("resample: negative size, offset or range");
+  if (m_end > OutputLength(n_total)) throw std::out_of_range("resample: output range past the end of the signal");
+  const int64_t n = m_end - m_begin;
+  if (n == 0) return;
+  if (identity_) {
+    for (int64_t m = m_begin; m < m_end; ++m)
+      for (int c = 0; c < nch; ++c) y[(m - m_begin) * nch + c] = m < n_total ? static_cast<TOut>(xs[c][m]) : TOut(0);
+    return;
+  }
+  // Lanes: S segments of each channel (as RunSegmented does for one channel), so that 8 channels still fill
+  // the 16-lane kernel: lane s*nch + c holds outputs [s*seg, (s+1)*seg) of channel c. seg is a multiple of up,
+  // so every lane has the same phase pattern, shifted by seg*down/up rows.
+  const int S = std::max(1, kSegments / nch);
+  const int L = nch * S;
+  int64_t seg = CeilDiv(n, S);
+  seg = CeilDiv(seg, up_) * up_;
+  const int64_t shift = seg / up_ * down_;
+  // A window of about 256 KiB of input (stays in L2), at least 8 tile widths of outputs.
+  const int64_t window_rows = std::max<int64_t>(8 * per_phase_, static_cast<int64_t>((std::size_t{256} << 10) / (sizeof(TIn) * L)));
+  const int64_t pass = std::min(seg, std::max<int64_t>(kTileOutputs, (window_rows - per_phase_) * up_ / down_));
+  std::vector<TIn> in;
+  std::vector<TOut> out(static_cast<std::size_t>(pass * L));
+  std::vector<const float*> lane_src(static_cast<std::size_t>(L));
+  for (int64_t a = 0; a < seg; a += pass) {
+    const int64_t b = std::min(a + pass, seg);
+    // Rows of lane (c, 0) for its outputs [m_begin + a, m_begin + b): the span the tiles read.
+    const int64_t lo = ((m_begin + a) * down_ + half_len_) / up_ - per_phase_ + 1;
+    const int64_t hi = ((m_begin + b - 1) * down_ + half_len_) / up_;
+    const int64_t rows = hi - lo + 1;
+    in.resize(static_cast<std::size_t>(rows * L));
+    TIn* win = in.data();
+    // Rows [all_a, all_b) lie inside the signal for every lane: those go through the SIMD transpose.
+    int64_t all_a = 0;
+    int64_t all_b = rows;
+    for (int s = 0; s < S; ++s) {
+      const int64_t base = lo + s * shift;
+      all_a = std::max(all_a, std::clamp<int64_t>(-base, 0, rows));
+      all_b = std::min(all_b, std::clamp<int64_t>(n_total - base, 0, rows));
+    }
+    all_b = std::max(all_a, all_b);
+    int64_t fast_end = all_a;
+    if constexpr (std::is_same_v<TIn, float>) {
+      if (L % 8 == 0 && simd::Active() != simd::Level::kScalar) {
+        fast_end = all_a + (all_b - all_a) / 8 * 8;
+        if (fast_end > all_a) {
+          for (int s = 0; s < S; ++s)  // row all_a of each lane (inside the signal)
+            for (int c = 0; c < nch; ++c) lane_src[static_cast<std::size_t>(s * nch + c)] = xs[c] + (lo + s * shift + all_a);
+          resample_internal::GatherRowsAvx2(lane_src.data(), L, 0, fast_end - all_a, win + all_a * L);
+        }
+      }
+    }
+    // The rest lane by lane in blocks of 64 rows: sequential reads, stride-L writes into an L1-sized block.
+    // Rows outside the signal are zero.
+    auto fill = [&](int64_t from, int64_t to) {
+      constexpr int64_t kBlock = 64;
+      for (int64_t t0 = from; t0 < to; t0 += kBlock) {
+        const int64_t t1 = std::min(to, t0 + kBlock);
+        for (int s = 0; s < S; ++s) {
+          const int64_t base = lo + s * shift;
+          const int64_t ta = std::clamp<int64_t>(-base, t0, t1);  // [ta, tb): inside [0, n_total)
+          const int64_t tb = std::clamp<int64_t>(n_total - base, ta, t1);
+          for (int c = 0; c < nch; ++c) {
+            TIn* __restrict dst = win + s * nch + c;
+            const TIn* __restrict src = xs[c] + base;
+            for (int64_t t = t0; t < ta; ++t) dst[t * L] = TIn(0);
+            for (int64_t t = ta; t < tb; ++t) dst[t * L] = src[t];
+            for (int64_t t = tb; t < t1; ++t) dst[t * L] = TIn(0);
+          }
+        }
+      }
+    };
+    fill(0, all_a);
+    fill(fast_end, rows);
+    RunInterleaved(win, L, lo, rows, kUnknownLength, m_begin + a, m_begin + b, out.data());
+    for (int64_t m = a; m < b; ++m)
+      for (int s = 0; s < S; ++s) {
+        const int64_t g = s * seg + m;  // output index within [0, n)
+        if (g < n) std::memcpy(y + g * nch, out.data() + (m - a) * L + s * nch, sizeof(TOut) * static_cast<std::size_t>(nch));
+      }
+  }
+}
+
+template void PolyphaseResampler::RunChannels(const float* const*, int, int64_t, int64_t, int64_t, float*) const;
+template void PolyphaseResampler::RunChannels(const float* const*, int, int64_t, int64_t, int64_t, double*) const;
+template void PolyphaseResampler::RunChannels(const double* const*, int, int64_t, int64_t, int64_t, float*) const;
+template void PolyphaseResampler::RunChannels(const double* const*, int, int64_t, int64_t, int64_t, double*) const;
 
 template void PolyphaseResampler::Run(const float*, int, int64_t, int64_t, int64_t, int64_t, int64_t, float*) const;
 template void PolyphaseResampler::Run(const float*, int, int64_t, int64_t, int64_t, int64_t, int64_t, double*) const;

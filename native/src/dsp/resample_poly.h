@@ -62,6 +62,14 @@ class PolyphaseResampler {
   void Run(const TIn* x, int nch, int64_t row0, int64_t nrows, int64_t n_total, int64_t m_begin, int64_t m_end,
            TOut* y) const;
 
+  // Outputs [m_begin, m_end) of `nch` channels held as separate arrays of n_total rows each (row i of channel c
+  // is xs[c][i]), written interleaved as by Run. Each block of outputs first has the rows it needs copied into
+  // an interleaved window (~256 KiB, so it stays in L2) and then runs as Run on that window: every output is
+  // bit for bit the interleaved one-shot result, which is also the one-channel result. This is how separate
+  // channel arrays get the across-channel SIMD kernel without an interleaved copy of the whole signal.
+  template <typename TIn, typename TOut>
+  void RunChannels(const TIn* const* xs, int nch, int64_t n_total, int64_t m_begin, int64_t m_end, TOut* y) const;
+
  private:
   template <typename TIn, typename TOut>
   void RunInterleaved(const TIn* x, int nch, int64_t row0, int64_t nrows, int64_t n_total, int64_t m_begin,

@@ -32,7 +32,22 @@ struct Avx2Vec {
 
 #include "dsp/resample_poly_kernel_impl.h"
 
+#define RPL_TRANSPOSE8_TARGET RPL_RESAMPLE_TARGET
+#include "dsp/sosfilt_transpose8.inc"
+#undef RPL_TRANSPOSE8_TARGET
+
 }  // namespace
+
+RPL_RESAMPLE_TARGET void GatherRowsAvx2(const float* const* src, int lanes, int64_t t0, int64_t t1, float* win) {
+  for (int64_t t = t0; t < t1; t += 8) {
+    for (int k0 = 0; k0 < lanes; k0 += 8) {
+      __m256 r[8];
+      for (int j = 0; j < 8; ++j) r[j] = _mm256_loadu_ps(src[k0 + j] + t);  // 8 rows of lane k0 + j
+      Transpose8(r);                                                      // r[j]: row t + j of the 8 lanes
+      for (int j = 0; j < 8; ++j) _mm256_storeu_ps(win + (t + j) * lanes + k0, r[j]);
+    }
+  }
+}
 
 template <typename TIn, typename TOut>
 RPL_RESAMPLE_TARGET void RunTileAvx2(const TileJob<TIn, TOut>& job) {
@@ -54,6 +69,10 @@ template void RunTileAvx2(const TileJob<double, double>&);
 #else  // not x86: never selected (simd::Active() is scalar), but the symbols must exist.
 
 namespace rpl::dsp::resample_internal {
+void GatherRowsAvx2(const float* const* src, int lanes, int64_t t0, int64_t t1, float* win) {
+  for (int64_t t = t0; t < t1; ++t)
+    for (int k = 0; k < lanes; ++k) win[t * lanes + k] = src[k][t];
+}
 template <typename TIn, typename TOut>
 void RunTileAvx2(const TileJob<TIn, TOut>& job) {
   RunTileScalar(job);

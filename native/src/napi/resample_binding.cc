@@ -6,6 +6,8 @@
 //   kaiserWindow(m, beta) -> Float64Array
 //   resamplePolyRun(x, nch, row0, nTotal, mBegin, mEnd, up, down, taps, out) -> undefined
 //   resamplePolyRunAsync(...same...) -> Promise<undefined>   (runs on the libuv pool)
+//   resamplePolyRunChannels(channels, nTotal, mBegin, mEnd, up, down, taps, out) -> undefined
+//     channels: an Array of Float32Arrays or of Float64Arrays (one type), each nTotal long; out interleaved.
 //
 // x holds rows [row0, row0 + x.length/nch) of an interleaved signal of nTotal rows (-1: unknown, streaming);
 // out receives outputs [mBegin, mEnd) of every channel, interleaved. x and out: Float32Array or Float64Array.
@@ -142,6 +144,56 @@ Napi::Value KaiserWindow(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value ResamplePolyRunChannels(const Napi::CallbackInfo& info) {
+  return Guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "Expected an array of channel arrays");
+    Napi::Array list = info[0].As<Napi::Array>();
+    const uint32_t nch = list.Length();
+    if (nch < 1 || nch > (1u << 16)) throw Napi::RangeError::New(env, "Expected 1 to 65536 channel arrays");
+    const int64_t n_total = ArgInt(info, 1, "nTotal", 0);
+    const int64_t m_begin = ArgInt(info, 2, "mBegin", 0);
+    const int64_t m_end = ArgInt(info, 3, "mEnd", 0);
+    const int64_t up = ArgInt(info, 4, "up", 1);
+    const int64_t down = ArgInt(info, 5, "down", 1);
+    Napi::TypedArray taps = ArgTypedArray(info, 6, "taps", napi_float64_array);
+    const double* tp = taps.As<Napi::Float64Array>().Data();
+    const FloatArray out = ArgFloatArray(info, 7, "out");
+    if (m_end < m_begin || out.length != static_cast<size_t>(m_end - m_begin) * nch)
+      throw Napi::RangeError::New(env, "out.length must be (mEnd - mBegin) * channels");
+    std::vector<const void*> ptrs(nch);
+    bool f64 = false;
+    for (uint32_t c = 0; c < nch; ++c) {
+      Napi::Value v = list.Get(c);
+      if (!v.IsTypedArray()) throw Napi::TypeError::New(env, "Channel " + std::to_string(c) + " is not a typed array");
+      const Napi::TypedArray t = v.As<Napi::TypedArray>();
+      const bool is64 = t.TypedArrayType() == napi_float64_array;
+      if (!is64 && t.TypedArrayType() != napi_float32_array)
+        throw Napi::TypeError::New(env, "Channel " + std::to_string(c) + " is not a Float32Array or Float64Array");
+      if (c == 0) f64 = is64;
+      if (is64 != f64) throw Napi::TypeError::New(env, "Channel arrays must all be of one type");
+      if (t.ElementLength() != static_cast<size_t>(n_total))
+        throw Napi::RangeError::New(env, "Channel " + std::to_string(c) + " is not nTotal long");
+      ptrs[c] = static_cast<const char*>(t.ArrayBuffer().Data()) + t.ByteOffset();
+    }
+    const dsp::PolyphaseResampler r(up, down, std::vector<double>(tp, tp + taps.ElementLength()));
+    auto run = [&](auto tag) {
+      using TIn = decltype(tag);
+      std::vector<const TIn*> xs(nch);
+      for (uint32_t c = 0; c < nch; ++c) xs[c] = static_cast<const TIn*>(ptrs[c]);
+      if (out.is_f64)
+        r.RunChannels(xs.data(), static_cast<int>(nch), n_total, m_begin, m_end, static_cast<double*>(out.data));
+      else
+        r.RunChannels(xs.data(), static_cast<int>(nch), n_total, m_begin, m_end, static_cast<float*>(out.data));
+    };
+    if (f64)
+      run(double{});
+    else
+      run(float{});
+    return env.Undefined();
+  });
+}
+
 Napi::Value ResamplePolyRun(const Napi::CallbackInfo& info) {
   return Guard(info.Env(), [&]() -> Napi::Value {
     RunResample(ParseRun(info));
@@ -198,6 +250,7 @@ void RegisterResample(Napi::Env env, Napi::Object exports) {
   exports.Set("firwinKaiser", Napi::Function::New(env, FirwinKaiser, "firwinKaiser"));
   exports.Set("kaiserWindow", Napi::Function::New(env, KaiserWindow, "kaiserWindow"));
   exports.Set("resamplePolyRun", Napi::Function::New(env, ResamplePolyRun, "resamplePolyRun"));
+  exports.Set("resamplePolyRunChannels", Napi::Function::New(env, ResamplePolyRunChannels, "resamplePolyRunChannels"));
   exports.Set("resamplePolyRunAsync", Napi::Function::New(env, ResamplePolyRunAsync, "resamplePolyRunAsync"));
 }
 
