@@ -184,6 +184,18 @@ void PolyphaseResampler::RunInterleaved(const TIn* x, int nch, int64_t row0, int
   }
 }
 
+PolyphaseResampler::SegmentPlan PolyphaseResampler::Segments(int64_t n, int segments, int64_t window_rows) const {
+  const int64_t seg = CeilDiv(CeilDiv(n, segments), up_) * up_;
+  const int64_t pass = std::min(seg, std::max<int64_t>(kTileOutputs, (window_rows - per_phase_) * up_ / down_));
+  return {seg, seg / up_ * down_, pass};
+}
+
+std::pair<int64_t, int64_t> PolyphaseResampler::PassRows(int64_t m_first, int64_t m_end) const {
+  const int64_t lo = (m_first * down_ + half_len_) / up_ - per_phase_ + 1;
+  const int64_t hi = ((m_end - 1) * down_ + half_len_) / up_;
+  return {lo, hi - lo + 1};
+}
+
 template <typename TIn, typename TOut>
 void PolyphaseResampler::RunSegmented(const TIn* x, int64_t row0, int64_t nrows, int64_t n_total, int64_t m_begin,
                                       int64_t m_end, TOut* y) const {
@@ -191,14 +203,9 @@ void PolyphaseResampler::RunSegmented(const TIn* x, int64_t row0, int64_t nrows,
   // has the same phase pattern, shifted by seg*down/up input rows, so the segments can run as the channels of
   // one interleaved block and each output is computed exactly as in the one-channel case.
   const int64_t n = m_end - m_begin;
-  int64_t seg = CeilDiv(n, kSegments);
-  seg = CeilDiv(seg, up_) * up_;
-  const int64_t shift = seg / up_ * down_;
   // Outputs per segment per pass: a scratch block of about max(8*D, 2048) rows, so rows copied twice (the
   // window overlap of consecutive passes) stay a small fraction.
-  const int64_t target_rows = std::max<int64_t>(8 * per_phase_, 2048);
-  int64_t pass = std::max<int64_t>(kTileOutputs, (target_rows - per_phase_) * up_ / down_);
-  pass = std::min(pass, seg);
+  const auto [seg, shift, pass] = Segments(n, kSegments, std::max<int64_t>(8 * per_phase_, 2048));
   const int64_t row_end = row0 + nrows;
 
   std::vector<TIn> in;
@@ -206,9 +213,7 @@ void PolyphaseResampler::RunSegmented(const TIn* x, int64_t row0, int64_t nrows,
   for (int64_t a = 0; a < seg; a += pass) {
     const int64_t b = std::min(a + pass, seg);
     // Rows of segment 0 for its outputs [m_begin + a, m_begin + b): the same span the tiles will read.
-    const int64_t lo = ((m_begin + a) * down_ + half_len_) / up_ - per_phase_ + 1;
-    const int64_t hi = ((m_begin + b - 1) * down_ + half_len_) / up_;
-    const int64_t rows = hi - lo + 1;
+    const auto [lo, rows] = PassRows(m_begin + a, m_begin + b);
     in.resize(static_cast<std::size_t>(rows * kSegments));
     // Lane k reads signal rows [base_k, base_k + rows), base_k = lo + k*shift; rows [t_a, t_b) of it lie in
     // the window, the rest is zero (outside the signal, or not needed by any kept output of this lane).
@@ -281,21 +286,16 @@ void PolyphaseResampler::RunChannels(const TIn* const* xs, int nch, int64_t n_to
   // so every lane has the same phase pattern, shifted by seg*down/up rows.
   const int S = std::max(1, kSegments / nch);
   const int L = nch * S;
-  int64_t seg = CeilDiv(n, S);
-  seg = CeilDiv(seg, up_) * up_;
-  const int64_t shift = seg / up_ * down_;
   // A window of about 256 KiB of input (stays in L2), at least 8 tile widths of outputs.
-  const int64_t window_rows = std::max<int64_t>(8 * per_phase_, static_cast<int64_t>((std::size_t{256} << 10) / (sizeof(TIn) * L)));
-  const int64_t pass = std::min(seg, std::max<int64_t>(kTileOutputs, (window_rows - per_phase_) * up_ / down_));
+  const auto [seg, shift, pass] =
+      Segments(n, S, std::max<int64_t>(8 * per_phase_, static_cast<int64_t>((std::size_t{256} << 10) / (sizeof(TIn) * L))));
   std::vector<TIn> in;
   std::vector<TOut> out(static_cast<std::size_t>(pass * L));
   std::vector<const float*> lane_src(static_cast<std::size_t>(L));
   for (int64_t a = 0; a < seg; a += pass) {
     const int64_t b = std::min(a + pass, seg);
     // Rows of lane (c, 0) for its outputs [m_begin + a, m_begin + b): the span the tiles read.
-    const int64_t lo = ((m_begin + a) * down_ + half_len_) / up_ - per_phase_ + 1;
-    const int64_t hi = ((m_begin + b - 1) * down_ + half_len_) / up_;
-    const int64_t rows = hi - lo + 1;
+    const auto [lo, rows] = PassRows(m_begin + a, m_begin + b);
     in.resize(static_cast<std::size_t>(rows * L));
     TIn* win = in.data();
     // Rows [all_a, all_b) lie inside the signal for every lane: those go through the SIMD transpose.

@@ -71,6 +71,18 @@ class PolyphaseResampler {
   void RunChannels(const TIn* const* xs, int nch, int64_t n_total, int64_t m_begin, int64_t m_end, TOut* y) const;
 
  private:
+  // Lanes made of segments (RunSegmented, RunChannels): `segments` runs of `seg` outputs each (a multiple of
+  // up, so every segment has the same phase pattern, `shift` input rows after the previous one), computed
+  // `pass` outputs at a time so that a pass needs about `window_rows` input rows.
+  struct SegmentPlan {
+    int64_t seg;
+    int64_t shift;
+    int64_t pass;
+  };
+  SegmentPlan Segments(int64_t n, int segments, int64_t window_rows) const;
+  // First input row and row count of the window that outputs [m_first, m_end) read (unclipped).
+  std::pair<int64_t, int64_t> PassRows(int64_t m_first, int64_t m_end) const;
+
   template <typename TIn, typename TOut>
   void RunInterleaved(const TIn* x, int nch, int64_t row0, int64_t nrows, int64_t n_total, int64_t m_begin,
                       int64_t m_end, TOut* y) const;
