@@ -43,6 +43,21 @@ TileFn<TIn, TOut> SelectTile() {
                           std::to_string(row0) + ", " + std::to_string(row0 + nrows) + ")");
 }
 
+// Fills rows [a, b) of an interleaved `lanes`-lane window, rows every lane holds (lane k's row a is src[k][0]).
+// Whole 8-row groups go through the SIMD transpose (float input, AVX2 or wider, lanes a multiple of 8); the
+// caller fills the rest. Returns the end of the rows filled here (a when none, e.g. for double input).
+template <typename TIn>
+int64_t GatherInside(const TIn* const* src, int lanes, int64_t a, int64_t b, TIn* win) {
+  if constexpr (std::is_same_v<TIn, float>) {
+    const int64_t end = a + std::max<int64_t>(b - a, 0) / 8 * 8;
+    if (lanes % 8 == 0 && end > a && simd::Active() != simd::Level::kScalar) {
+      resample_internal::GatherRowsAvx2(src, lanes, 0, end - a, win + a * lanes);
+      return end;
+    }
+  }
+  return a;
+}
+
 }  // namespace
 
 int64_t ResampledLength(int64_t n, int64_t up, int64_t down) {
@@ -237,28 +252,23 @@ void PolyphaseResampler::RunSegmented(const TIn* x, int64_t row0, int64_t nrows,
           MissingRow(lo_need < row0 ? lo_need : std::max(row_end, lo_need), row0, nrows);
       }
     }
-    // Row by row (sequential writes; 16 sequential read streams): the transpose that makes lanes of segments.
+    // The transpose that makes lanes of segments: rows every lane has through GatherInside, the rest row by
+    // row (sequential writes; 16 sequential read streams).
     const int64_t src0 = lo - row0;  // index in x of lane 0's first row (may be negative: then unused)
-    // Rows every lane has go through the SIMD transpose (resample_poly_kernel.h); the rest row by row below.
-    int64_t fast_end = all_a;
-    if constexpr (std::is_same_v<TIn, float>) {
-      if (all_b > all_a && simd::Active() != simd::Level::kScalar) {
-        fast_end = all_a + (all_b - all_a) / 8 * 8;
-        const float* lane_src[kSegments];
-        for (int k = 0; k < kSegments; ++k) lane_src[k] = x + (src0 + all_a + k * shift);
-        if (fast_end > all_a) resample_internal::GatherRowsAvx2(lane_src, kSegments, 0, fast_end - all_a, in.data() + all_a * kSegments);
-      }
-    }
-    for (int64_t t = 0; t < rows; ++t) {
-      if (t == all_a && fast_end > all_a) t = fast_end;
-      if (t >= rows) break;
+    const TIn* lane_src[kSegments] = {};
+    if (all_b > all_a)
+      for (int k = 0; k < kSegments; ++k) lane_src[k] = x + (src0 + all_a + k * shift);
+    const int64_t fast_end = GatherInside<TIn>(lane_src, kSegments, all_a, all_b, in.data());
+    auto row = [&](int64_t t) {
       TIn* dst = in.data() + t * kSegments;
       if (t >= all_a && t < all_b) {
         for (int k = 0; k < kSegments; ++k) dst[k] = x[src0 + t + k * shift];
       } else {
         for (int k = 0; k < kSegments; ++k) dst[k] = (t >= t_a[k] && t < t_b[k]) ? x[src0 + t + k * shift] : TIn(0);
       }
-    }
+    };
+    for (int64_t t = 0; t < all_a; ++t) row(t);
+    for (int64_t t = fast_end; t < rows; ++t) row(t);
     RunInterleaved(in.data(), kSegments, lo, rows, kUnknownLength, m_begin + a, m_begin + b, out.data());
     for (int64_t m = a; m < b; ++m)
       for (int k = 0; k < kSegments; ++k) {
@@ -291,7 +301,7 @@ void PolyphaseResampler::RunChannels(const TIn* const* xs, int nch, int64_t n_to
       Segments(n, S, std::max<int64_t>(8 * per_phase_, static_cast<int64_t>((std::size_t{256} << 10) / (sizeof(TIn) * L))));
   std::vector<TIn> in;
   std::vector<TOut> out(static_cast<std::size_t>(pass * L));
-  std::vector<const float*> lane_src(static_cast<std::size_t>(L));
+  std::vector<const TIn*> lane_src(static_cast<std::size_t>(L));
   for (int64_t a = 0; a < seg; a += pass) {
     const int64_t b = std::min(a + pass, seg);
     // Rows of lane (c, 0) for its outputs [m_begin + a, m_begin + b): the span the tiles read.
@@ -307,17 +317,10 @@ void PolyphaseResampler::RunChannels(const TIn* const* xs, int nch, int64_t n_to
       all_b = std::min(all_b, std::clamp<int64_t>(n_total - base, 0, rows));
     }
     all_b = std::max(all_a, all_b);
-    int64_t fast_end = all_a;
-    if constexpr (std::is_same_v<TIn, float>) {
-      if (L % 8 == 0 && simd::Active() != simd::Level::kScalar) {
-        fast_end = all_a + (all_b - all_a) / 8 * 8;
-        if (fast_end > all_a) {
-          for (int s = 0; s < S; ++s)  // row all_a of each lane (inside the signal)
-            for (int c = 0; c < nch; ++c) lane_src[static_cast<std::size_t>(s * nch + c)] = xs[c] + (lo + s * shift + all_a);
-          resample_internal::GatherRowsAvx2(lane_src.data(), L, 0, fast_end - all_a, win + all_a * L);
-        }
-      }
-    }
+    if (all_b > all_a)
+      for (int s = 0; s < S; ++s)  // row all_a of each lane (inside the signal)
+        for (int c = 0; c < nch; ++c) lane_src[static_cast<std::size_t>(s * nch + c)] = xs[c] + (lo + s * shift + all_a);
+    const int64_t fast_end = GatherInside<TIn>(lane_src.data(), L, all_a, all_b, win);
     // The rest lane by lane in blocks of 64 rows: sequential reads, stride-L writes into an L1-sized block.
     // Rows outside the signal are zero.
     auto fill = [&](int64_t from, int64_t to) {
@@ -330,9 +333,9 @@ void PolyphaseResampler::RunChannels(const TIn* const* xs, int nch, int64_t n_to
           const int64_t tb = std::clamp<int64_t>(n_total - base, ta, t1);
           for (int c = 0; c < nch; ++c) {
             TIn* __restrict dst = win + s * nch + c;
-            const TIn* __restrict src = xs[c] + base;
+            const TIn* __restrict src = xs[c];  // indexed base + t: base may be negative (rows before the signal)
             for (int64_t t = t0; t < ta; ++t) dst[t * L] = TIn(0);
-            for (int64_t t = ta; t < tb; ++t) dst[t * L] = src[t];
+            for (int64_t t = ta; t < tb; ++t) dst[t * L] = src[base + t];
             for (int64_t t = tb; t < t1; ++t) dst[t * L] = TIn(0);
           }
         }
