@@ -90,6 +90,30 @@ describe("reserve, done, fail, abandon", () => {
     expect(l.reserve(key(9), { paramsHash: "p2" })).toMatchObject({ status: "reserved", reservation: { record: { attempt: 3 } } });
   });
 
+  it("moves the replaced record and the dropped lease to the trash (freeing nothing); the next ledger use deletes any host's trash", () => {
+    const d = day();
+    const l = openLedger(d);
+    const r = l.reserve(key(4), P);
+    if (r.status !== "reserved") throw new Error(r.status);
+    expect(ledgerFiles(d, "tmp")).toEqual([]); // a new key: nothing replaced yet
+    r.reservation.done({ seconds: 1 });
+    const tmpDir = join(d, ".rplpipe", "ledger", "tmp");
+    const trash = ledgerFiles(d, "tmp");
+    expect(trash).toHaveLength(2);
+    expect(trash.every((n) => n.startsWith(".trash."))).toBe(true);
+    const texts = trash.map((n) => JSON.parse(readFileSync(join(tmpDir, n), "utf8")) as { state?: string; token?: string });
+    expect(texts.filter((t) => t.state === "reserved")).toHaveLength(1); // the record the done one replaced
+    expect(texts.filter((t) => t.state === undefined && typeof t.token === "string")).toHaveLength(1); // the lease
+    expect(l.get(key(4))).toMatchObject({ state: "done" });
+    // Trash of a live process on another host is garbage too; a temp file of that process is not.
+    writeFileSync(join(tmpDir, `.trash.nodeB.${process.pid}.abcdef012345`), "x");
+    writeFileSync(join(tmpDir, `.state.nodeB.${process.pid}.abcdef012345`), "x");
+    const next = openLedger(d).reserve(key(5), P);
+    expect(next.status).toBe("reserved");
+    expect(ledgerFiles(d, "tmp")).toEqual([`.state.nodeB.${process.pid}.abcdef012345`]);
+    if (next.status === "reserved") next.reservation.abandon();
+  });
+
   it("records a failure with code, message and a tail clipped to 4 kB; errors() lists it; a reserve retries it", () => {
     const d = day();
     const l = openLedger(d);
@@ -307,7 +331,7 @@ process.stdout.write(JSON.stringify({ ran }) + "\\n");
     expect(recs.every((r) => r.state === "done" && r.attempt === 1)).toBe(true);
     expect(new Set(recs.map((r) => r.host)).size).toBe(2); // both "nodes" got work
     expect(ledgerFiles(d, "leases")).toEqual([]);
-    expect(ledgerFiles(d, "tmp")).toEqual([]);
+    expect(ledgerFiles(d, "tmp").filter((n) => !n.startsWith(".trash."))).toEqual([]); // no temp file left
   });
 
   it("6 processes race to reclaim the same 30 stale leases of a killed holder: each is taken once", async () => {

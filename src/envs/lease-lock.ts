@@ -78,8 +78,10 @@ export function linkCreate(path: string, content: string, tmpDir: string): boole
  * Removes `path` only if the file found there satisfies `isIt` (usually: same inode and content as the one
  * judged stale, or carrying our token). Two removers racing cannot both remove, and a remover that lost the race
  * to a fresh file puts that file back. Returns true when removed.
+ * @param dispose what becomes of the removed file, by then a unique name in `tmpDir` no one else uses; default
+ *   unlink (the job ledger moves it aside instead and deletes it later: see LedgerStore.toTrash).
  */
-export function removeIf(path: string, isIt: (s: FileSnapshot) => boolean, tmpDir: string): boolean {
+export function removeIf(path: string, isIt: (s: FileSnapshot) => boolean, tmpDir: string, dispose: (grave: string) => void = unlinkSync): boolean {
   const grave = join(tmpDir, uniqueName("old"));
   try {
     renameSync(path, grave);
@@ -89,7 +91,7 @@ export function removeIf(path: string, isIt: (s: FileSnapshot) => boolean, tmpDi
   }
   const snap = readSnapshot(grave);
   if (snap !== null && isIt(snap)) {
-    unlinkSync(grave);
+    dispose(grave);
     return true;
   }
   // Not the file we meant (it was replaced between our read and the rename): restore it. If yet another

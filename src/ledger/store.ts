@@ -3,12 +3,20 @@
  *   jobs/<key>.json     the record of each key, replaced whole by temp file + rename(2)
  *   leases/<key>.lease  exists while a process holds the key; content = holder record, mtime = heartbeat;
  *                       created with link(2) create-if-absent, removed with rename-based remove-if-same
- *   tmp/                unique temp files for link(2) and rename(2) (same file system as jobs/ and leases/)
+ *   tmp/                unique temp files for link(2) and rename(2) (same file system as jobs/ and leases/),
+ *                       and `.trash.*`: replaced records and dropped leases, deleted by the next ledger use
  * The primitives are the slot pool's (src/envs/lease-lock.ts); so is the reclaim rule (src/envs/host.ts).
+ *
+ * Why trash: deleting a file's last link frees its blocks, and on a file system mounted with online discard
+ * (ext4 `-o discard`, as on the bench VM) the kernel then issues a discard to the disk and waits for it, behind
+ * every write queued before it. During a run that queue holds gigabytes of outputs, so each record replaced
+ * (rename over it) or lease deleted stalled the main thread for 10-150 ms, and a task's two dozen of them held
+ * back the next result (bench session: the run ended 0.1 s later at the median). Moving the old files aside
+ * frees nothing; the next process to open the ledger deletes them (ensure()), normally before writes pile up.
  */
-import { mkdirSync, readdirSync, statSync, unlinkSync } from "node:fs";
+import { linkSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { hostId, leaseAbandoned, parseHolder, pidAlive, type Holder } from "../envs/host.js";
+import { hostId, leaseAbandoned, parseHolder, pidAlive, uniqueName, type Holder } from "../envs/host.js";
 import { linkCreate, readSnapshot, removeIf, touchIfToken, writeAtomic, type FileSnapshot } from "../envs/lease-lock.js";
 import { keyFileName, keyText, type JobKey } from "./key.js";
 import { formatRecord, parseRecord, type JobRecord } from "./record.js";
@@ -74,14 +82,32 @@ export class LedgerStore {
 
   /** Replaces the record atomically. Only the holder of the key's lease writes it. */
   writeRecord(r: JobRecord): void {
-    writeAtomic(this.recordPath(r.key), formatRecord(r), this.tmpDir);
+    this.replaceRecord(r.key, formatRecord(r));
   }
 
   /** Puts back an earlier record text, or removes ours when there was none (abandon). */
   restoreRecord(k: JobKey, previous: string | null, token: string): void {
-    if (previous !== null) writeAtomic(this.recordPath(k), previous, this.tmpDir);
-    else removeIf(this.recordPath(k), (s) => parseRecord(s.text)?.token === token, this.tmpDir);
+    if (previous !== null) this.replaceRecord(k, previous);
+    else removeIf(this.recordPath(k), (s) => parseRecord(s.text)?.token === token, this.tmpDir, this.toTrash);
   }
+
+  /** temp file + rename(2); the record replaced keeps a link in the trash, so the rename frees nothing. */
+  private replaceRecord(k: JobKey, text: string): void {
+    const path = this.recordPath(k);
+    try {
+      linkSync(path, this.trashName());
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e; // no record yet
+    }
+    writeAtomic(path, text, this.tmpDir);
+  }
+
+  private trashName(): string {
+    return join(this.tmpDir, uniqueName("trash"));
+  }
+
+  /** removeIf's dispose: the removed file (a unique name in tmp/) becomes trash instead of being deleted. */
+  private readonly toTrash = (grave: string): void => renameSync(grave, this.trashName());
 
   /** All records (unreadable files skipped), in file-name order. */
   readAll(): JobRecord[] {
@@ -119,7 +145,7 @@ export class LedgerStore {
       const snap = readSnapshot(path);
       if (snap === null) continue; // released between our link and our read
       if (!leaseAbandoned(snap, staleMs)) return { took: false, holder: parseHolder(snap.text) };
-      removeIf(path, (s) => s.ino === snap.ino && s.text === snap.text, this.tmpDir);
+      removeIf(path, (s) => s.ino === snap.ino && s.text === snap.text, this.tmpDir, this.toTrash);
     }
     const snap = readSnapshot(path);
     return { took: false, holder: snap ? parseHolder(snap.text) : null };
@@ -127,7 +153,7 @@ export class LedgerStore {
 
   /** Removes the lease if it still carries `token`. */
   dropLease(k: JobKey, token: string): boolean {
-    return removeIf(this.leasePath(k), (s) => tokenOf(s.text) === token, this.tmpDir);
+    return removeIf(this.leasePath(k), (s) => tokenOf(s.text) === token, this.tmpDir, this.toTrash);
   }
 
   /** Heartbeat: sets the lease's mtime to now if it still carries `token`; false when it is no longer ours. */
@@ -142,8 +168,8 @@ export class LedgerStore {
   }
 
   /**
-   * Removes temp files of dead processes: names made by uniqueName (`.tag.host.pid.random`) of this host whose
-   * pid is gone, and any older than a day.
+   * Removes trash (`.trash.*`, whoever left it: nothing reads it again) and temp files of dead processes: names
+   * made by uniqueName (`.tag.host.pid.random`) of this host whose pid is gone, and any older than a day.
    */
   private cleanTmp(): void {
     const me = hostId().replace(/[^A-Za-z0-9_-]/g, "_");
@@ -152,8 +178,9 @@ export class LedgerStore {
       const parts = n.split(".");
       const p = join(this.tmpDir, n);
       try {
+        const trash = parts.length === 5 && parts[1] === "trash";
         const ours = parts.length === 5 && parts[2] === me && !pidAlive(Number(parts[3]));
-        if (ours || now - statSync(p).mtimeMs > kTmpMaxAgeMs) unlinkSync(p);
+        if (trash || ours || now - statSync(p).mtimeMs > kTmpMaxAgeMs) unlinkSync(p);
       } catch {
         /* gone meanwhile, or in use by another cleaner */
       }

@@ -10,6 +10,8 @@ export interface SimdBinding {
   setSimdLevel(level: number): SimdLevelName;
   /** [min, max] of a float32 array, NaN skipped ([Infinity, -Infinity] when nothing is left). */
   minMaxF32(x: Float32Array): [number, number];
+  /** Drops the physical pages wholly inside the view's bytes (they read as zeros after); returns the bytes dropped. */
+  releasePages(view: ArrayBufferView): number;
 }
 export type SimdLevelName = "scalar" | "avx2" | "avx512";
 

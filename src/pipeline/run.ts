@@ -219,10 +219,16 @@ export async function runPipeline(dir: string, options: RunOptions = {}): Promis
     maxThreads: workers,
     idleTimeout: 1000,
   });
+  // Set once the last session with channel work has handed out its last task: each worker's final task then
+  // frees the worker's buffers as it ends (channel-task.ts, releaseKept) instead of the teardown doing it.
+  const drained = new Int32Array(new SharedArrayBuffer(4));
+  let lastWithWork = -1;
+  for (const [i, s] of plan.sessions.entries()) if (channelsToDo(s).length > 0) lastWithWork = i;
   try {
-    for (const s of plan.sessions) {
+    for (const [i, s] of plan.sessions.entries()) {
       // The channels' first tasks go to the workers first; the markers are written on this thread meanwhile.
-      const channels = runChannels(pool, s, { lfp, highpass, workers, budget, redo, direct }, jobs, summary, emit, fail);
+      const o = { lfp, highpass, workers, budget, redo, direct, drained: i === lastWithWork ? drained : undefined };
+      const channels = runChannels(pool, s, o, jobs, summary, emit, fail);
       await Promise.all([channels, s.parallel ? writeParallel(s, direct, jobs, summary, emit, fail) : undefined]);
     }
   } finally {
@@ -322,16 +328,21 @@ async function writeParallel(s: SessionPlan, direct: boolean, jobs: RunJobs, sum
   }
 }
 
+/** A session's channels with an output still to write. */
+function channelsToDo(s: SessionPlan): SessionPlan["channels"] {
+  return s.channels.filter((c) => c.outputs.raw || c.outputs.lfp || c.outputs.highpass);
+}
+
 async function runChannels(
   pool: Piscina,
   s: SessionPlan,
-  o: { lfp: GroupTask["lfp"]; highpass: GroupTask["highpass"]; workers: number; budget: number; redo: boolean; direct: boolean },
+  o: { lfp: GroupTask["lfp"]; highpass: GroupTask["highpass"]; workers: number; budget: number; redo: boolean; direct: boolean; drained?: Int32Array },
   jobs: RunJobs,
   summary: RunSummary,
   emit: (e: RunEvent) => void,
   fail: (f: RunFailure) => void,
 ): Promise<void> {
-  const todo = s.channels.filter((c) => c.outputs.raw || c.outputs.lfp || c.outputs.highpass);
+  const todo = channelsToDo(s);
   if (todo.length === 0) return;
   const day = dirname(s.path);
   const { taskSize } = groupSizes(s.samples, todo.length, o.workers, o.budget);
@@ -372,6 +383,7 @@ async function runChannels(
       lfp: { ...o.lfp, samplingRate: s.samplingRate },
       highpass: { ...o.highpass, samplingRate: s.samplingRate },
       direct: o.direct,
+      drained: o.drained,
     };
     const p: Promise<void> = (pool.run(task) as Promise<GroupResult>)
       .then((r) => {
@@ -423,6 +435,8 @@ async function runChannels(
       if (group.length === 0) break;
       submit(group);
     }
+    // Every task is handed out: the ones still running are their workers' last.
+    if (o.drained) Atomics.store(o.drained, 0, 1);
     await Promise.all(inflight);
   } finally {
     nsx.close();

@@ -1,5 +1,6 @@
 // simdInfo() / setSimdLevel(level): which vector width the kernels use, and a way to force a narrower one so
-// tests can prove the scalar, AVX2 and AVX-512 paths agree.
+// tests can prove the scalar, AVX2 and AVX-512 paths agree. minMaxF32, and releasePages (common/release_pages.h).
+#include "common/release_pages.h"
 #include "napi/js_errors.h"
 #include "napi/modules.h"
 #include "simd/cpu_features.h"
@@ -32,12 +33,22 @@ Napi::Value MinMaxF32(const Napi::CallbackInfo& info) {
     return r;
   });
 }
+// releasePages(view) -> bytes: drops the physical pages wholly inside the view's bytes; they read as zeros after.
+Napi::Value ReleasePages(const Napi::CallbackInfo& info) {
+  return Guard(info.Env(), [&]() -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "view: expected a typed array");
+    const Napi::TypedArray t = info[0].As<Napi::TypedArray>();
+    char* data = static_cast<char*>(t.ArrayBuffer().Data()) + t.ByteOffset();
+    return Napi::Number::New(info.Env(), static_cast<double>(common::ReleasePages(data, t.ByteLength())));
+  });
+}
 }  // namespace
 
 void RegisterSimd(Napi::Env env, Napi::Object exports) {
   exports.Set("simdInfo", Napi::Function::New(env, SimdInfo, "simdInfo"));
   exports.Set("setSimdLevel", Napi::Function::New(env, SetSimdLevel, "setSimdLevel"));
   exports.Set("minMaxF32", Napi::Function::New(env, MinMaxF32, "minMaxF32"));
+  exports.Set("releasePages", Napi::Function::New(env, ReleasePages, "releasePages"));
 }
 
 }  // namespace rpl::napi
