@@ -2,6 +2,8 @@
  * A pipeline worker's last task frees the worker's channel buffers (channel-task.ts, `drained`): the task
  * says so in its result only once the run has set the shared flag, its files are complete either way, and a
  * task after the release still works (buffers allocated afresh, recording reopened) and writes the same data.
+ * With h5wasm loaded first (as a worker does), the buffers live in its heap and the raw and spike-band files
+ * are written from there (channel-buffers.ts).
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +14,8 @@ import { planRun } from "../src/pipeline/plan.js";
 import { runGroupTask, type GroupTask } from "../src/pipeline/channel-task.js";
 import { highpassChainOptions, lfpChainOptions } from "../src/dsp/chains.js";
 import { readHickle } from "../src/hdf5/hickle-read.js";
+import { loadH5 } from "../src/hdf5/h5.js";
+import { heapWriteStats } from "../src/hdf5/hickle-nodes.js";
 import type { PyValue } from "../src/hdf5/hickle-types.js";
 
 const root = mkdtempSync(join(tmpdir(), "rplpipe-release-"));
@@ -48,10 +52,15 @@ describe("worker buffers after the last task", () => {
       drained,
     });
 
+    await loadH5();
+    const heap0 = heapWriteStats();
     const first = await runGroupTask(task(s.channels.slice(0, 2)));
     expect(first.failed).toEqual([]);
     expect(first.written.length).toBe(6);
     expect(first.released).toBe(false);
+    // The raw and spike-band arrays of both channels went out of the heap buffers without a copy.
+    expect(heapWriteStats().arrays - heap0.arrays).toBe(4);
+    expect(heapWriteStats().bytes - heap0.bytes).toBe(4 * s.samples * 4);
 
     Atomics.store(drained, 0, 1);
     const last = await runGroupTask(task(s.channels.slice(2, 4)));

@@ -23,6 +23,7 @@ export interface H5 {
 }
 
 let loading: Promise<H5> | undefined;
+let loaded: H5 | undefined;
 
 /** Loads h5wasm once per thread (a worker has its own instance) and turns on throwing HDF5 errors. */
 export function loadH5(): Promise<H5> {
@@ -30,9 +31,15 @@ export function loadH5(): Promise<H5> {
     const mod = await import("h5wasm/node");
     const M = await mod.default.ready;
     M.activate_throwing_error_handler();
-    return { lib: mod.default, M, Reference: mod.Reference };
+    loaded = { lib: mod.default, M, Reference: mod.Reference };
+    return loaded;
   })();
   return loading;
+}
+
+/** This thread's h5wasm once {@link loadH5} has finished; undefined before. */
+export function loadedH5(): H5 | undefined {
+  return loaded;
 }
 
 /** First line of an HDF5 diagnostic (the rest is a stack of C source locations). */
@@ -106,9 +113,13 @@ function writeMeta(t: RawTypeSpec, shape: number[], maxshape: number[] | null, c
 
 /** Creates a contiguous dataset at `path` holding `bytes` (exactly the element bytes of `shape`). */
 export function createDataset(h: H5, buf: HeapBuffer, fid: bigint, path: string, t: RawTypeSpec, shape: number[], bytes: Uint8Array): void {
-  const p = buf.put(bytes);
+  createDatasetAt(h, fid, path, t, shape, buf.put(bytes));
+}
+
+/** {@link createDataset} from element bytes already in the wasm heap at `ptr` (nothing copied). */
+export function createDatasetAt(h: H5, fid: bigint, path: string, t: RawTypeSpec, shape: number[], ptr: number): void {
   // WriteMetadata in the .d.ts lacks the dataset-creation fields the C++ side reads; the object has them all.
-  h.M.create_dataset(fid, path, BigInt(p), writeMeta(t, shape, null, null) as never);
+  h.M.create_dataset(fid, path, BigInt(ptr), writeMeta(t, shape, null, null) as never);
 }
 
 /**
@@ -133,9 +144,13 @@ function hyperslab(shape: number[], row0: number, rows: number) {
 
 /** Writes `bytes` (whole rows of `shape`) at first-axis index `row0`. */
 export function writeRows(h: H5, buf: HeapBuffer, fid: bigint, path: string, shape: number[], row0: number, rows: number, bytes: Uint8Array): void {
-  const p = buf.put(bytes);
+  writeRowsAt(h, fid, path, shape, row0, rows, buf.put(bytes));
+}
+
+/** {@link writeRows} from rows already in the wasm heap at `ptr` (nothing copied). */
+export function writeRowsAt(h: H5, fid: bigint, path: string, shape: number[], row0: number, rows: number, ptr: number): void {
   const { count, offset, strides } = hyperslab(shape, row0, rows);
-  h.M.set_dataset_data(fid, path, count, offset, strides, BigInt(p));
+  h.M.set_dataset_data(fid, path, count, offset, strides, BigInt(ptr));
 }
 
 /**

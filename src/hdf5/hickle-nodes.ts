@@ -5,8 +5,8 @@
  */
 import type { Reference } from "h5wasm/node";
 import { invalidOption } from "../errors.js";
-import { createChunked, createDataset, H5T, openFile, readRows, writeRows, HeapBuffer, type H5, type RawTypeSpec } from "./h5.js";
-import { kDtypeInfo, type NdArray, type NpDtype, type NpTypedArray } from "./hickle-types.js";
+import { createChunked, createDataset, createDatasetAt, H5T, openFile, readRows, writeRows, writeRowsAt, HeapBuffer, type H5, type RawTypeSpec } from "./h5.js";
+import { kDtypeInfo, type NdArray, type NpDtype, type NpTypedArray, type PyValue } from "./hickle-types.js";
 
 /** An open output file and the shared heap buffer. */
 export interface WriteCtx {
@@ -15,6 +15,32 @@ export interface WriteCtx {
   buf: HeapBuffer;
   /** Arrays larger than this many elements are chunked and written this many elements (whole rows) at a time. */
   chunkElements: number;
+  /** Heap addresses of the arrays whose `data` lives in this thread's wasm heap (pinHeapArrays). */
+  pinned?: ReadonlyMap<NdArray, number>;
+}
+
+/** Bytes this thread wrote straight from the wasm heap (pinned arrays), for tests and diagnostics. */
+const heapStats = { arrays: 0, bytes: 0 };
+export function heapWriteStats(): { arrays: number; bytes: number } {
+  return { ...heapStats };
+}
+
+/**
+ * The ndarrays of `value` whose `data` is a view on `h`'s wasm heap, with their heap addresses. Call it before
+ * any HDF5 call for the file: a call may grow the heap, which detaches every view on it (they then read as
+ * empty), while an address stays valid. Those arrays are then written from the heap as they are, without the
+ * copy into a heap buffer every other array goes through (a pipeline worker keeps its channels in the heap).
+ */
+export function pinHeapArrays(value: PyValue, h: H5): Map<NdArray, number> {
+  const heap = h.M.HEAPU8.buffer;
+  const pinned = new Map<NdArray, number>();
+  const walk = (v: PyValue): void => {
+    if (v.kind === "dict") for (const [, x] of v.entries) walk(x);
+    else if (v.kind === "list" || v.kind === "tuple") v.items.forEach(walk);
+    else if (v.kind === "ndarray" && "data" in v && v.data.buffer === heap && v.data.byteLength > 0) pinned.set(v, v.data.byteOffset);
+  };
+  walk(value);
+  return pinned;
 }
 
 /** HDF5 type of a numpy dtype (bool as int8: h5wasm cannot create h5py's enum; numpy casts it back). */
@@ -83,6 +109,23 @@ function refReader(c: WriteCtx, nd: NdArray & { ref: { file: string; dataset: st
   };
 }
 
+/** writeNdArray for a pinned array: the same datasets and slabs, each written from its place in the heap. */
+function writeFromHeap(c: WriteCtx, path: string, nd: NdArray, at: number, small: boolean, rowsPerSlab: number, rowElems: number, total: number): void {
+  const size = kDtypeInfo[nd.dtype].size;
+  const type = h5TypeOf(nd.dtype);
+  if (small) createDatasetAt(c.h, c.fid, path, type, nd.shape, at);
+  else {
+    createChunked(c.h, c.buf, c.fid, path, type, nd.shape, rowsPerSlab);
+    const slabElems = rowsPerSlab * rowElems;
+    for (let s = 0; s < total; s += slabElems) {
+      const n = Math.min(slabElems, total - s);
+      writeRowsAt(c.h, c.fid, path, nd.shape, s / rowElems, n / rowElems, at + s * size);
+    }
+  }
+  heapStats.arrays++;
+  heapStats.bytes += total * size;
+}
+
 /**
  * Writes an ndarray dataset at `path`: contiguous when it has at most `chunkElements` elements (the layout h5py
  * writes), otherwise chunked and filled slab by slab from `data`, `chunks`, `fill` or `ref`.
@@ -103,6 +146,8 @@ export async function writeNdArray(c: WriteCtx, path: string, nd: NdArray): Prom
   const rowsPerSlab = small ? Math.max(1, shape[0] ?? 1) : Math.ceil((shape[0] ?? 1) / Math.ceil((shape[0] ?? 1) / maxRows));
   const slabElems = small ? total : rowsPerSlab * rowElems;
   if (total === 0 && !("chunks" in nd)) return createDataset(c.h, c.buf, c.fid, path, h5TypeOf(nd.dtype), shape, new Uint8Array(0));
+  const at = c.pinned?.get(nd);
+  if (at !== undefined) return writeFromHeap(c, path, nd, at, small, rowsPerSlab, rowElems, total);
   if ("data" in nd && small) return createDataset(c.h, c.buf, c.fid, path, h5TypeOf(nd.dtype), shape, bytesOf(nd.data));
   if (!small) createChunked(c.h, c.buf, c.fid, path, h5TypeOf(nd.dtype), shape, rowsPerSlab);
   const stage = "data" in nd ? undefined : new ctor(slabElems);

@@ -11,10 +11,10 @@ import { basename, dirname, resolve } from "node:path";
 import { RplpipeError } from "../errors.js";
 import { checkBoolean, checkInteger, checkKnownKeys, checkOneOf, checkString, isPlainObject } from "../validate.js";
 import { installWriteHook, openDirect, type DirectFile } from "./direct-io.js";
-import { h5Message, HeapBuffer, loadH5, openFile } from "./h5.js";
+import { h5Message, HeapBuffer, loadedH5, loadH5, openFile } from "./h5.js";
 import { checkPyValue } from "./hickle-check.js";
-import type { WriteCtx } from "./hickle-nodes.js";
-import type { PyValue } from "./hickle-types.js";
+import { pinHeapArrays, type WriteCtx } from "./hickle-nodes.js";
+import type { NdArray, PyValue } from "./hickle-types.js";
 import { Dumper4 } from "./hickle-write4.js";
 import { Dumper5 } from "./hickle-write5.js";
 
@@ -87,8 +87,9 @@ let h5Queue: Promise<unknown> = Promise.resolve();
 
 /**
  * The first half of {@link writeHickle}: writes the whole file under a temporary name and closes it. When it
- * resolves, every array of `value` has been copied out (the caller may reuse their buffers); the file becomes
- * durable and visible only through `commit()`. A pipeline worker commits file k while it computes file k+1,
+ * resolves, every array of `value` has been copied out (the caller may reuse their buffers; until then it must
+ * neither change nor free them); the file becomes durable and visible only through `commit()`. Arrays that are
+ * views on this thread's h5wasm heap are written from the heap without a copy, even if the heap grows meanwhile. A pipeline worker commits file k while it computes file k+1,
  * so the disk flush overlaps the work instead of stalling it.
  * @throws as {@link writeHickle}
  */
@@ -100,10 +101,14 @@ export async function beginWriteHickle(path: string, value: PyValue, options: Wr
   const chunkElements = options.chunkElements === undefined ? 1 << 20 : checkInteger("options.chunkElements", options.chunkElements, 1024, 1 << 26);
   const direct = options.direct === undefined ? true : checkBoolean("options.direct", options.direct);
   checkPyValue(value);
+  // Arrays living in this thread's wasm heap are found now, before anything queued ahead of this file can
+  // grow the heap (and so detach their views): they are written from where they are (pinHeapArrays).
+  const h = loadedH5();
+  const pinned = h ? pinHeapArrays(value, h) : undefined;
 
   const target = resolve(path);
   const tmp = `${target}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`;
-  const turn = h5Queue.then(() => writeTemp(tmp, target, path, value, layout, chunkElements, direct));
+  const turn = h5Queue.then(() => writeTemp(tmp, target, path, value, layout, chunkElements, direct, pinned));
   h5Queue = turn.catch(() => undefined);
   const directFile = await turn;
   let settled = false;
@@ -138,7 +143,16 @@ export async function beginWriteHickle(path: string, value: PyValue, options: Wr
  * The HDF5 phase: the whole document into `tmp`, closed. On failure `tmp` is removed and the error thrown.
  * @returns the file's direct writes, some possibly still in flight (null: all went through the page cache)
  */
-async function writeTemp(tmp: string, target: string, path: string, value: PyValue, layout: HickleLayout, chunkElements: number, direct: boolean): Promise<DirectFile | null> {
+async function writeTemp(
+  tmp: string,
+  target: string,
+  path: string,
+  value: PyValue,
+  layout: HickleLayout,
+  chunkElements: number,
+  direct: boolean,
+  pinned: ReadonlyMap<NdArray, number> | undefined,
+): Promise<DirectFile | null> {
   const h = await loadH5();
   let file;
   try {
@@ -156,7 +170,7 @@ async function writeTemp(tmp: string, target: string, path: string, value: PyVal
     file.create_attribute("HICKLE_VERSION", hv, null, "S");
     file.create_attribute("HICKLE_PYTHON_VERSION", pv, null, "S");
     file.create_attribute("RPLPIPE_WRITER", "rplpipe (h5wasm)", null, "S");
-    const ctx: WriteCtx = { h, fid: file.file_id, buf, chunkElements };
+    const ctx: WriteCtx = { h, fid: file.file_id, buf, chunkElements, pinned };
     if (layout === "hickle5") await new Dumper5(ctx).dump("/data", value);
     else await new Dumper4(ctx).dump("/data", value);
     file.flush();

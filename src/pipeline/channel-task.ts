@@ -9,7 +9,8 @@ import { beginWriteHickle } from "../hdf5/hickle-write.js";
 import { highpassChainChannels, lfpChain, type HighpassChainOptions, type LfpChainOptions } from "../dsp/chains.js";
 import { rplHighpassObject, rplLfpObject, rplRawObject, type ChannelInfo } from "./objects.js";
 import { openNsx, type NsxFile } from "../io/nsx.js";
-import { releasePages } from "../memory.js";
+import { loadedH5 } from "../hdf5/h5.js";
+import { ChannelBuffers } from "./channel-buffers.js";
 
 export interface ChannelJob {
   info: ChannelInfo;
@@ -54,14 +55,18 @@ export interface GroupResult {
 
 // This worker's channel buffers and open recording, kept from task to task (the worker lives as long as its
 // run's pool): a task refills the buffers of the previous one (no fresh memory to fault in), and a session's
-// .ns5 is mapped once per worker.
-let kept: Float32Array[] = [];
+// .ns5 is mapped once per worker. The buffers live in the worker's h5wasm heap when it is loaded (the worker
+// loads it before its first task) and they fit: see channel-buffers.ts, and take fresh views at each step.
+let kept: ChannelBuffers | undefined;
 let open: { path: string; file: NsxFile } | undefined;
 
-function buffersFor(count: number, samples: number): Float32Array[] {
-  if (kept[0]?.length !== samples) kept = [];
-  while (kept.length < count) kept.push(new Float32Array(samples));
-  return kept.slice(0, count);
+function buffersFor(count: number, samples: number): ChannelBuffers {
+  if (kept === undefined || kept.samples !== samples || kept.count < count) {
+    kept?.release();
+    kept = undefined;
+    kept = ChannelBuffers.allocate(count, samples, loadedH5());
+  }
+  return kept;
 }
 
 /**
@@ -72,8 +77,8 @@ function buffersFor(count: number, samples: number): Float32Array[] {
  * allocates afresh and the recording is reopened.
  */
 function releaseKept(): void {
-  for (const b of kept) releasePages(b);
-  kept = [];
+  kept?.release();
+  kept = undefined;
   open?.file.close();
   open = undefined;
 }
@@ -89,8 +94,9 @@ function recording(path: string): NsxFile {
 
 export async function runGroupTask(task: GroupTask): Promise<GroupResult> {
   const res: GroupResult = { session: task.session, written: [], failed: [], rss: 0, released: false };
-  // Each file is written (HDF5 phase, awaited: the samples are copied out before the buffers change) and
-  // then committed — synced and renamed — in the background while the next file is computed and written.
+  // Each file is written (HDF5 phase, awaited: the samples are out before the buffers change) and then
+  // committed — synced and renamed — in the background while the next file is computed and written. `make`
+  // builds the object right before its write, so its views of the buffers are fresh (channel-buffers.ts).
   const commits: Promise<void>[] = [];
   const failed = (c: ChannelJob, kind: OutputKind, e: unknown) => {
     const err = e as Error & { code?: string };
@@ -113,10 +119,10 @@ export async function runGroupTask(task: GroupTask): Promise<GroupResult> {
   };
   // The group's samples, read here from the memory-mapped .ns5 (each worker reads its own group, so the
   // reads run in parallel and no samples cross threads). A failed read fails every output of the group.
-  let data: Float32Array[];
+  let data: ChannelBuffers;
   try {
     data = buffersFor(task.read.indices.length, task.read.samples);
-    recording(task.read.ns5).readScaledInto(data, { channels: task.read.indices, segment: 0 });
+    recording(task.read.ns5).readScaledInto(data.views(task.read.indices.length), { channels: task.read.indices, segment: 0 });
   } catch (e) {
     for (const c of task.channels) for (const kind of ["raw", "lfp", "highpass"] as const) if (c.outputs[kind]) failed(c, kind, e);
     return finish(task, res);
@@ -124,11 +130,10 @@ export async function runGroupTask(task: GroupTask): Promise<GroupResult> {
   const lfp = task.lfp;
   for (let i = 0; i < task.channels.length; i++) {
     const c = task.channels[i]!;
-    const x = data[i]!;
-    if (c.outputs.raw) await write(c, "raw", () => rplRawObject(x, c.info, c.dirs));
+    if (c.outputs.raw) await write(c, "raw", () => rplRawObject(data.view(i), c.info, c.dirs));
     if (c.outputs.lfp)
       await write(c, "lfp", () =>
-        rplLfpObject(lfpChain(x, lfp), { resampleRate: lfp.resampleRate, lfpOrder: lfp.lfpOrder, lowPassFrequency: lfp.lowPassFrequency }, c.info, c.dirs),
+        rplLfpObject(lfpChain(data.view(i), lfp), { resampleRate: lfp.resampleRate, lfpOrder: lfp.lfpOrder, lowPassFrequency: lfp.lowPassFrequency }, c.info, c.dirs),
       );
   }
   // The spike bands are filtered in place over the raw samples (written above, no longer needed): a task
@@ -136,18 +141,17 @@ export async function runGroupTask(task: GroupTask): Promise<GroupResult> {
   const hpIdx = task.channels.flatMap((c, i) => (c.outputs.highpass ? [i] : []));
   if (hpIdx.length) {
     const hp = task.highpass;
-    const xs = hpIdx.map((i) => data[i]!);
-    let bands: Float32Array[];
+    const xs = hpIdx.map((i) => data.view(i));
+    let filtered = true;
     try {
-      bands = highpassChainChannels(xs, hp, xs);
+      highpassChainChannels(xs, hp, xs);
     } catch (e) {
       for (const i of hpIdx) failed(task.channels[i]!, "highpass", e);
-      bands = [];
+      filtered = false;
     }
-    for (let k = 0; k < bands.length; k++) {
-      const c = task.channels[hpIdx[k]!]!;
-      const band = bands[k]!;
-      await write(c, "highpass", () => rplHighpassObject(band, { highOrder: hp.highOrder, highPassFrequency: hp.highPassFrequency }, c.info, c.dirs));
+    for (const i of filtered ? hpIdx : []) {
+      const c = task.channels[i]!;
+      await write(c, "highpass", () => rplHighpassObject(data.view(i), { highOrder: hp.highOrder, highPassFrequency: hp.highPassFrequency }, c.info, c.dirs));
     }
   }
   await Promise.all(commits);

@@ -5,11 +5,12 @@
 import { runGroupTask, type GroupTask } from "./channel-task.js";
 import { loadH5 } from "../hdf5/h5.js";
 
-// Piscina imports this module when the worker starts: h5wasm starts loading now (~0.3 s on the 2-core VM,
-// most of it compiling the wasm module) and finishes while the first task reads its group, which needs no
-// HDF5; the first write awaits the same promise. (Awaiting it here held every worker's first task back by
-// that long.) A failure to load surfaces on the first write, as the task's error.
-loadH5().catch(() => undefined);
+// Piscina imports this module when the worker starts: h5wasm is loaded before the worker takes its first task,
+// so the task's channel buffers can live in the wasm heap and be written without a copy (channel-buffers.ts).
+// On the bench session that wait costs nothing measurable (2 vCPUs, both busy either way; 8 alternating runs:
+// median 3.19 s with it, 3.24 s with the load left to overlap the first read). A failure to load surfaces on
+// the first write, as the task's error (the buffers are then ordinary arrays).
+await loadH5().catch(() => undefined);
 
 export default function (task: GroupTask) {
   return runGroupTask(task);
