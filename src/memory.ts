@@ -1,6 +1,6 @@
 /**
  * Giving a large typed array's memory back to the system before the engine frees it (native
- * common/release_pages.h). The pipeline's workers call it on their channel buffers after their last task, so
+ * common/memory_hints.h). The pipeline's workers call it on their channel buffers after their last task, so
  * that memory is freed while other workers still compute rather than in the pool's teardown at the end.
  */
 import { binding } from "./native/load.js";

@@ -9,7 +9,7 @@
 
 #include "dsp/firwin.h"
 #include "dsp/resample_poly_kernel.h"
-#include "dsp/huge_pages.h"
+#include "common/memory_hints.h"
 #include "simd/cpu_features.h"
 
 namespace rpl::dsp {
@@ -126,7 +126,7 @@ void PolyphaseResampler::Run(const TIn* x, int nch, int64_t row0, int64_t nrows,
   if (n_total != kUnknownLength && m_end > OutputLength(n_total))
     throw std::out_of_range("resample: output range past the end of the signal");
   if (m_end == m_begin) return;
-  AdviseHugePages(y, static_cast<std::size_t>(m_end - m_begin) * static_cast<std::size_t>(nch) * sizeof(TOut));
+  common::AdviseHugePages(y, static_cast<std::size_t>(m_end - m_begin) * static_cast<std::size_t>(nch) * sizeof(TOut));
   if (identity_) return RunIdentity(x, nch, row0, nrows, n_total, m_begin, m_end, y);
   if (nch == 1 && m_end - m_begin >= static_cast<int64_t>(kSegments) * 8 * std::max<int64_t>(up_, kTileOutputs))
     return RunSegmented(x, row0, nrows, n_total, m_begin, m_end, y);

@@ -6,7 +6,7 @@
 #include <string>
 #include <type_traits>
 
-#include "dsp/huge_pages.h"
+#include "common/memory_hints.h"
 #include "dsp/sosfilt_tile.h"
 #include "simd/cpu_features.h"
 
@@ -261,10 +261,10 @@ void AdviseOutput(const SignalRef& y) {
   const size_t bytes = SampleBytes(y.type);
   if (y.channels.empty() || y.n_samples == 0) return;
   if (y.stride == 1) {
-    for (void* c : y.channels) AdviseHugePages(c, y.n_samples * bytes);
+    for (void* c : y.channels) common::AdviseHugePages(c, y.n_samples * bytes);
   } else {  // interleaved: one array from channel 0's first sample
     const size_t span = (y.n_samples - 1) * static_cast<size_t>(y.stride) + y.channels.size();
-    AdviseHugePages(y.channels[0], span * bytes);
+    common::AdviseHugePages(y.channels[0], span * bytes);
   }
 }
 

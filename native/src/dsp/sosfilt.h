@@ -101,7 +101,7 @@ class FlushDenormals {
 
 void CheckSameShape(const SignalRef& x, const SignalRef& y, const char* what);
 
-// AdviseHugePages (huge_pages.h) on every array of an output signal.
+// AdviseHugePages (common/memory_hints.h) on every array of an output signal.
 void AdviseOutput(const SignalRef& y);
 
 }  // namespace detail

@@ -1,6 +1,6 @@
 // simdInfo() / setSimdLevel(level): which vector width the kernels use, and a way to force a narrower one so
-// tests can prove the scalar, AVX2 and AVX-512 paths agree. minMaxF32, and releasePages (common/release_pages.h).
-#include "common/release_pages.h"
+// tests can prove the scalar, AVX2 and AVX-512 paths agree. minMaxF32, and releasePages (common/memory_hints.h).
+#include "common/memory_hints.h"
 #include "napi/js_errors.h"
 #include "napi/modules.h"
 #include "simd/cpu_features.h"
