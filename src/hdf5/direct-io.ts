@@ -44,6 +44,8 @@ const kMinDirect = 256 * 1024;
  * memory (docs/pipeline.md).
  */
 const kMaxInflight = 64 * 1024 * 1024;
+/** Largest single direct write (a multiple of kAlign): HDF5's chunk size, as before datasets could be contiguous. */
+const kDirectPiece = 4 * 1024 * 1024;
 /** Largest single buffered write (see the file comment: smaller page-cache folios). */
 export const kBufferedPiece = 128 * 1024;
 let inflight = 0; // this thread's
@@ -111,7 +113,9 @@ export function installWriteHook(h: H5): void {
     if (b - a < kMinDirect) return buffered(stream, buffer, offset, length, position, canOwn);
     const heap = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     if (a > position) t.kept.push({ position, bytes: heap.slice(offset, offset + (a - position)) });
-    submit(t, buffer, offset + (a - position), b - a, a);
+    // In pieces of at most kDirectPiece, so a whole contiguous dataset (tens of MB in one HDF5 write) still
+    // overlaps the disk with the next piece's copy instead of going out in one synchronous write.
+    for (let at = a; at < b; at += kDirectPiece) submit(t, buffer, offset + (at - position), Math.min(kDirectPiece, b - at), at);
     if (position + length > b) t.kept.push({ position: b, bytes: heap.slice(offset + (b - position), offset + length) });
     stats.directBytes += b - a;
     stats.keptBytes += length - (b - a);
