@@ -26,10 +26,10 @@ function arrayOf(v: PyValue, key: string): Float32Array {
 }
 
 describe("writing arrays that live in the wasm heap", () => {
-  it("writes chunked and contiguous heap arrays from the heap, also after the heap grew and detached their views", async () => {
+  it("writes heap arrays from the heap as contiguous datasets, also after the heap grew and detached their views", async () => {
     const h = await loadH5();
-    const n = 3_000_000; // chunked (chunkElements 1 Mi): three slabs
-    const small = 1000; // contiguous
+    const n = 3_000_000; // above chunkElements (1 Mi): a copied array this size would be chunked
+    const small = 1000;
     const p = h.M._malloc((n + small) * 4);
     expect(p).toBeGreaterThan(0);
     const big = new Float32Array(h.M.HEAPU8.buffer, p, n);
@@ -51,17 +51,31 @@ describe("writing arrays that live in the wasm heap", () => {
     const after = heapWriteStats();
     expect(after.arrays - before.arrays).toBe(2);
     expect(after.bytes - before.bytes).toBe((n + small) * 4);
+    // Contiguous, as h5py lays arrays out (a chunked dataset would put every new chunk through HDF5's cache).
+    const f = new h.lib.File(path, "r");
+    try {
+      expect((f.get('data/"big"') as { metadata: { chunks: unknown } }).metadata.chunks).toBeNull();
+    } finally {
+      f.close();
+    }
     const back = await readHickle(path);
     expect(Buffer.compare(Buffer.from(arrayOf(back, "big").buffer), Buffer.from(expectBig.buffer))).toBe(0);
     expect(Array.from(arrayOf(back, "little"))).toEqual(Array.from(expectLittle));
   });
 
-  it("copies arrays that are not in the heap, as before", async () => {
+  it("copies arrays that are not in the heap, as before (chunked above chunkElements)", async () => {
     const before = heapWriteStats();
     const x = Float32Array.from({ length: 2_500_000 }, (_, i) => i % 1000);
     const path = join(dir, "js.hkl");
     await (await beginWriteHickle(path, pyDict([["x", npArray(x)]]), { direct: false })).commit();
     expect(heapWriteStats()).toEqual(before);
+    const h = await loadH5();
+    const f = new h.lib.File(path, "r");
+    try {
+      expect((f.get('data/"x"') as { metadata: { chunks: unknown } }).metadata.chunks).not.toBeNull();
+    } finally {
+      f.close();
+    }
     expect(Array.from(arrayOf(await readHickle(path), "x").subarray(0, 2001))).toEqual(Array.from(x.subarray(0, 2001)));
   });
 });
