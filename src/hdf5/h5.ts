@@ -144,13 +144,9 @@ function hyperslab(shape: number[], row0: number, rows: number) {
 
 /** Writes `bytes` (whole rows of `shape`) at first-axis index `row0`. */
 export function writeRows(h: H5, buf: HeapBuffer, fid: bigint, path: string, shape: number[], row0: number, rows: number, bytes: Uint8Array): void {
-  writeRowsAt(h, fid, path, shape, row0, rows, buf.put(bytes));
-}
-
-/** {@link writeRows} from rows already in the wasm heap at `ptr` (nothing copied). */
-export function writeRowsAt(h: H5, fid: bigint, path: string, shape: number[], row0: number, rows: number, ptr: number): void {
+  const p = buf.put(bytes);
   const { count, offset, strides } = hyperslab(shape, row0, rows);
-  h.M.set_dataset_data(fid, path, count, offset, strides, BigInt(ptr));
+  h.M.set_dataset_data(fid, path, count, offset, strides, BigInt(p));
 }
 
 /**
