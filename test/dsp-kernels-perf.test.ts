@@ -97,7 +97,21 @@ const filters = {
   bp7: butter(7, [300, 6000], { fs: 30000 }), // a [1, 0, -1] section: the general kernel
   lp5: butter(10, 250, { fs: 30000 }), // 5 sections
   bp12: butter(12, [300, 3000], { fs: 30000 }), // 12 sections: the run-time section count
+  // Zeros paired as (1 - z^-2) (pairZeros below): the kDiffUnitTail kernels, 4 and 7 sections.
+  hp30kPaired: pairZeros(butter(4, [500, 7500], { fs: 30000 })),
+  bp7Paired: pairZeros(butter(7, [1000, 6000], { fs: 30000 })),
 };
+/**
+ * The same band-pass with its zeros paired as (1 - z^-2): [k, 0, -k] then [1, 0, -1] sections, each section's
+ * poles kept (what sosfiltfilt runs on the SIMD levels for well-conditioned band-passes, Form::kDiffUnitTail).
+ */
+function pairZeros(sos: Float64Array): Float64Array {
+  const p = Float64Array.from(sos);
+  let k = 1;
+  for (let q = 0; q < sos.length; q += 6) k *= sos[q]!;
+  for (let q = 0; q < p.length; q += 6) p.set(q === 0 ? [k, 0, -k] : [1, 0, -1], q);
+  return p;
+}
 type FilterName = keyof typeof filters;
 
 const levels = (["scalar", "avx2", "avx512"] as const).filter((l, i) => i <= ["scalar", "avx2", "avx512"].indexOf(simdInfo().detected));
@@ -134,6 +148,29 @@ describe("specialised cascades equal scipy's loop (bit for bit without FMA, 1e-1
       const x = noise(150_000, 3), sos = filters[name], ref = sosfiltfiltRef(sos, x, 24);
       expect(firstDiff(F.sosfiltfilt(sos, x, { padlen: 24 }), ref, tolFor(level, ref, sos)), name).toBe(-1);
     }
+    setSimdLevel("auto");
+  });
+});
+
+describe("band-pass zeros paired as (1 - z^-2) on the SIMD levels", () => {
+  // Runs each level's sosfiltfilt on PyHipp's spike band and on the same filter given already paired.
+  it.each(levels)("%s: hp30k runs paired (same bits as the paired SOS) and stays within 1e-12 x max|y| of scipy's loop; poles within 0.01 of the circle keep zpk2sos's pairing", (level) => {
+    setSimdLevel(level);
+    const x = noise(40_000, 9).map((v) => v + 250); // an offset, as raw channels have
+    const designed = F.sosfiltfilt(filters.hp30k, x, { padlen: 24 });
+    const paired = F.sosfiltfilt(pairZeros(filters.hp30k), x, { padlen: 24 });
+    const ref = sosfiltfiltRef(filters.hp30k, x, 24);
+    // The portable level keeps the designed sections (scipy's bits); the FMA levels pair them.
+    if (level === "scalar") {
+      expect(firstDiff(designed, ref)).toBe(-1);
+      expect(firstDiff(paired, designed)).not.toBe(-1);
+    } else {
+      expect(firstDiff(designed, paired)).toBe(-1);
+    }
+    expect(firstDiff(designed, ref, 1e-12 * maxAbs(ref))).toBe(-1);
+    // 1-150 Hz at 30 kHz: poles 8e-5 from the circle, where the paired sections round 25x worse: not paired.
+    const lfp = butter(4, [1, 150], { fs: 30000 });
+    if (level !== "scalar") expect(firstDiff(F.sosfiltfilt(lfp, x), F.sosfiltfilt(pairZeros(lfp), x))).not.toBe(-1);
     setSimdLevel("auto");
   });
 });

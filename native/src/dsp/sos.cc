@@ -231,4 +231,22 @@ double SosMaxPoleRadius(const Sos& sos) {
   return r;
 }
 
+std::optional<Sos> PairBandPassZeros(const Sos& sos) {
+  int at_one = 0, at_minus_one = 0;  // zeros at z = 1 and z = -1
+  double gain = 1.0;
+  for (const Biquad& q : sos) {
+    if (q.b0 == 0.0 || q.b2 != (q.b1 == 0.0 ? -q.b0 : q.b0)) return std::nullopt;
+    if (q.b1 == 2.0 * q.b0) at_minus_one += 2;
+    else if (q.b1 == -2.0 * q.b0) at_one += 2;
+    else if (q.b1 == 0.0) ++at_one, ++at_minus_one;
+    else return std::nullopt;
+    gain *= q.b0;
+  }
+  if (at_one != at_minus_one || !std::isfinite(gain) || gain == 0.0) return std::nullopt;
+  Sos paired = sos;
+  for (Biquad& q : paired) q.b0 = 1.0, q.b1 = 0.0, q.b2 = -1.0;
+  paired[0].b0 = gain, paired[0].b2 = -gain;
+  return paired;
+}
+
 }  // namespace rpl::dsp

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <complex>
 #include <cstddef>
+#include <optional>
 #include <vector>
 
 namespace rpl::dsp {
@@ -51,6 +52,15 @@ size_t SosNumTaps(const Sos& sos);
 // first-order section's a2 == 0 gives the roots 0 and -a1). The filter is stable iff this is below 1; its
 // response to a state (or an impulse) decays like radius^k times a polynomial in k.
 double SosMaxPoleRadius(const Sos& sos);
+
+// The same filter with its zeros paired as (1 - z^-2): every section [1, 0, -1, a1, a2] (poles and their order
+// kept) with the product of the numerators' b0 in section 0's b0 and -b2. Only for an SOS whose every numerator is
+// b0*[1, 2, 1], b0*[1, -2, 1] or b0*[1, 0, -1] with as many zeros at z = 1 as at z = -1 (band-passes whose
+// zeros all lie at z = +-1, as Butterworth and Chebyshev I designs from zpk2sos); otherwise nullopt. A section
+// (1 - z^-2) / A(z) costs the SIMD kernels three operations per row instead of four (Form::kDiffUnitTail).
+// Each section then stops DC itself, where zpk2sos's pairing passes the input's offset through the low-pass
+// sections first.
+std::optional<Sos> PairBandPassZeros(const Sos& sos);
 
 // Complex arithmetic exactly as numpy 2.x evaluates it on x86-64 with FMA (the machine our golden vectors
 // come from), so poles land on the same bits and zpk2sos breaks ties between poles the same way.

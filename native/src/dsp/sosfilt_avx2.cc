@@ -39,6 +39,7 @@ struct Avx2V {
   static constexpr bool kFma = true;
   static Reg Fma(Reg a, Reg b, Reg c) { return _mm256_fmadd_pd(a, b, c); }
   static Reg Fnmadd(Reg a, Reg b, Reg c) { return _mm256_fnmadd_pd(a, b, c); }
+  static Reg Fnmsub(Reg a, Reg b, Reg c) { return _mm256_fnmsub_pd(a, b, c); }
 };
 
 // One channel in the low lane of an __m128d, with scalar FMA instructions (vfmadd...sd): a lone channel's
@@ -57,6 +58,7 @@ struct Fma1V {
   static constexpr bool kFma = true;
   static Reg Fma(Reg a, Reg b, Reg c) { return _mm_fmadd_sd(a, b, c); }
   static Reg Fnmadd(Reg a, Reg b, Reg c) { return _mm_fnmadd_sd(a, b, c); }
+  static Reg Fnmsub(Reg a, Reg b, Reg c) { return _mm_fnmsub_sd(a, b, c); }
 };
 
 void RunAvx2(const CascadeCall& c) { cascade::Run<Avx2V>(c); }
