@@ -350,6 +350,46 @@ describe("internal consistency (no scipy needed)", () => {
     console.log(`[resample] SIMD levels compared: ${levels.join(", ")} (detected ${info.detected}); worst float64 |diff| vs scalar / max|y|: ${worst.toExponential(2)}`);
   });
 
+  it("the sliding decimation kernel (AVX-512, up 1, 8+ channels, 512+ outputs inside the rows) gives the tiles' bits", () => {
+    // AVX2 runs every output through the tiles; AVX-512 gives decimations by scipy's filter with 8 or more
+    // channels to the sliding kernel (groups of 8; the other channels and the outputs near the edges still go
+    // through tiles). Both add each output's products in the same order with one fma each: identical bits.
+    const info = simdInfo();
+    if (info.detected !== "avx512") console.warn(`[resample] SKIPPED the sliding-kernel comparison: this CPU has ${info.detected}, not AVX-512`);
+    const r = rng(505);
+    let compared = 0;
+    try {
+      for (const [nch, down, rows] of [[8, 30, 40_000], [9, 30, 36_011], [16, 3, 5_000], [23, 7, 9_999], [16, 2, 3_001]] as const) {
+        for (const f32 of [true, false]) {
+          const x = f32 ? new Float32Array(rows * nch) : new Float64Array(rows * nch);
+          for (let i = 0; i < x.length; i++) x[i] = gauss(r) * 40 + 300 + Math.sin(i / (31 * nch)) * 25;
+          const m = resampledLength(rows, 1, down);
+          const run = (level: "scalar" | "avx2" | "avx512", out: FloatArray) => {
+            expect(setSimdLevel(level)).toBe(level);
+            return resamplePolyInterleaved(x, nch, 1, down, { out });
+          };
+          const tiles = run("avx2", new Float64Array(m * nch));
+          const scalar = run("scalar", new Float64Array(m * nch));
+          expect(maxAbsDiff(tiles, scalar), `${nch} ch /${down} avx2 vs scalar`).toBeLessThanOrEqual(1e-12 * 400);
+          if (info.detected !== "avx512") continue;
+          const slid = run("avx512", new Float64Array(m * nch));
+          expect(sameBits(slid, tiles), `${nch} ch /${down} ${f32 ? "float32" : "float64"} in`).toBe(true);
+          expect(sameBits(run("avx512", new Float32Array(m * nch)), run("avx2", new Float32Array(m * nch))), `${nch} ch /${down} float32 out`).toBe(true);
+          // A window of the rows (outputs near its ends need rows it lacks: tiles there, the sliding kernel inside).
+          const whole = run("avx2", new Float64Array(m * nch));
+          expect(setSimdLevel("avx512")).toBe("avx512");
+          const [r0, r1] = resamplePolyInputRange(100, m - 50, 1, down, rows);
+          const part = resamplePolyWindow(x.subarray(r0 * nch, r1 * nch), nch, 1, down, { rowOffset: r0, totalRows: rows, outputStart: 100, outputEnd: m - 50 });
+          expect(sameBits(part, (f32 ? Float32Array : Float64Array).from(whole.subarray(100 * nch, (m - 50) * nch))), `${nch} ch /${down} window`).toBe(true);
+          compared++;
+        }
+      }
+    } finally {
+      setSimdLevel("auto");
+    }
+    if (info.detected === "avx512") expect(compared).toBe(10);
+  });
+
   it("streaming in random chunks equals one call bit for bit", () => {
     const sel = cases.filter((c) => c.rows >= 3_000 && c.up !== c.down);
     sel.push(cases.find((c) => c.rows === 50)!, cases.find((c) => c.rows === 7)!, cases.find((c) => c.up === 5)!);

@@ -26,6 +26,10 @@ int64_t CeilDiv(int64_t a, int64_t b) { return -FloorDiv(-a, b); }
 // Lanes of the single-channel path: the channel is cut into this many segments that run side by side.
 constexpr int kSegments = 16;
 
+// Fewest outputs given to the sliding decimation kernel: it starts 20 blocks early (the outputs already in
+// flight there are computed and dropped), ~2 % of the work at this length.
+constexpr int64_t kMinSlideOutputs = 512;
+
 template <typename TIn, typename TOut>
 using TileFn = void (*)(const TileJob<TIn, TOut>&);
 
@@ -151,6 +155,41 @@ void PolyphaseResampler::RunIdentity(const TIn* x, int nch, int64_t row0, int64_
 template <typename TIn, typename TOut>
 void PolyphaseResampler::RunInterleaved(const TIn* x, int nch, int64_t row0, int64_t nrows, int64_t n_total,
                                         int64_t m_begin, int64_t m_end, TOut* y) const {
+  const auto [ma, mb] = SlideRange(nch, row0, nrows, m_begin, m_end);
+  if (ma >= mb) return RunTiles(x, nch, 0, nch, row0, nrows, n_total, m_begin, m_end, y);
+  // Outputs [ma, mb) of the channels in groups of 8 by the sliding kernel, the rest by tiles: every output
+  // is computed the same way by both (resample_poly_kernel.h), so the split changes no bit.
+  const int slid = nch / 8 * 8;
+  RunTiles(x, nch, 0, nch, row0, nrows, n_total, m_begin, ma, y);
+  resample_internal::SlideJob<TIn, TOut> job;
+  job.x = x + (ma * down_ + half_len_ - per_phase_ + 1 - row0) * nch;
+  job.x_stride = nch;
+  job.down = down_;
+  job.groups = slid / 8;
+  job.outputs = mb - ma;
+  job.taps = PhaseTaps(0);
+  job.y = y + (ma - m_begin) * nch;
+  job.y_stride = nch;
+  resample_internal::RunSlideAvx512(job);
+  if (slid < nch) RunTiles(x, nch, slid, nch, row0, nrows, n_total, ma, mb, y + (ma - m_begin) * nch);
+  RunTiles(x, nch, 0, nch, row0, nrows, n_total, mb, m_end, y + (mb - m_begin) * nch);
+}
+
+std::pair<int64_t, int64_t> PolyphaseResampler::SlideRange(int nch, int64_t row0, int64_t nrows, int64_t m_begin,
+                                                           int64_t m_end) const {
+  // The sliding kernel's shape: decimation with scipy's filter length, 8 channels or more, AVX-512.
+  if (up_ != 1 || num_taps_ != 20 * down_ + 1 || nch < 8 || simd::Active() != simd::Level::kAvx512) return {0, 0};
+  // Outputs whose window [m*down + half_len - D + 1, m*down + half_len] lies inside the rows.
+  const int64_t ma = std::max(m_begin, CeilDiv(row0 - half_len_ + per_phase_ - 1, down_));
+  const int64_t mb = std::min(m_end, FloorDiv(row0 + nrows - 1 - half_len_, down_) + 1);
+  // Its first 20 blocks also run the 20 outputs before ma (not stored): worth it for long runs only.
+  if (mb - ma < kMinSlideOutputs) return {0, 0};
+  return {ma, mb};
+}
+
+template <typename TIn, typename TOut>
+void PolyphaseResampler::RunTiles(const TIn* x, int nch, int c0, int c1, int64_t row0, int64_t nrows,
+                                  int64_t n_total, int64_t m_begin, int64_t m_end, TOut* y) const {
   const TileFn<TIn, TOut> tile = SelectTile<TIn, TOut>();
   std::vector<TIn> edge;  // rows of tiles that reach past the window (signal edges): zero-padded copy
   const int64_t row_end = row0 + nrows;
@@ -174,13 +213,13 @@ void PolyphaseResampler::RunInterleaved(const TIn* x, int nch, int64_t row0, int
     const int64_t u1 = u0 + job.offset[outputs - 1] + per_phase_ - 1;
     const int64_t rows = u1 - u0 + 1;
     job.window = per_phase_;
-    job.channels = nch;
+    job.channels = c1 - c0;
     job.x_stride = nch;
     job.outputs = outputs;
-    job.y = y + (m0 - m_begin) * nch;
+    job.y = y + (m0 - m_begin) * nch + c0;
     job.y_stride = nch;
     if (u0 >= row0 && u1 < row_end) {
-      job.x = x + (u0 - row0) * nch;  // zero-copy on the caller's rows
+      job.x = x + (u0 - row0) * nch + c0;  // zero-copy on the caller's rows
     } else {
       // Rows below the first one any output of the tile uses carry zero taps; their value is irrelevant.
       const int64_t needed_from = CeilDiv((m0 * down_ + half_len_) - num_taps_ + 1, up_);
@@ -192,7 +231,7 @@ void PolyphaseResampler::RunInterleaved(const TIn* x, int nch, int64_t row0, int
           MissingRow(i, row0, nrows);
         }
       }
-      job.x = edge.data();
+      job.x = edge.data() + c0;
     }
     tile(job);
     last_outputs = outputs;

@@ -86,6 +86,12 @@ class PolyphaseResampler {
   template <typename TIn, typename TOut>
   void RunInterleaved(const TIn* x, int nch, int64_t row0, int64_t nrows, int64_t n_total, int64_t m_begin,
                       int64_t m_end, TOut* y) const;
+  // RunInterleaved by tiles only, for channels [c0, c1) (y points at output m_begin, channel 0).
+  template <typename TIn, typename TOut>
+  void RunTiles(const TIn* x, int nch, int c0, int c1, int64_t row0, int64_t nrows, int64_t n_total,
+                int64_t m_begin, int64_t m_end, TOut* y) const;
+  // The outputs of [m_begin, m_end) that RunInterleaved gives the sliding decimation kernel (empty: none).
+  std::pair<int64_t, int64_t> SlideRange(int nch, int64_t row0, int64_t nrows, int64_t m_begin, int64_t m_end) const;
   template <typename TIn, typename TOut>
   void RunSegmented(const TIn* x, int64_t row0, int64_t nrows, int64_t n_total, int64_t m_begin, int64_t m_end,
                     TOut* y) const;

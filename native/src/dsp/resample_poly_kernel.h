@@ -28,6 +28,30 @@ struct TileJob {
   std::ptrdiff_t y_stride = 0;
 };
 
+// Decimation (up == 1) with scipy's filter length D = 20*down + 1, every output's window inside the rows: a
+// new output starts every `down` rows and each lasts 20 blocks of `down` rows plus one row, so 21 outputs are
+// in flight at any row. The sliding kernel keeps all 21 accumulators of 8 channels in registers and streams the
+// rows once: 20 or 21 multiply-adds per widened row instead of the tiles' 2k for their k outputs (the tiles
+// widen each float32 row ~3.4 times and run short, latency-bound phases at their ends). Every output still
+// adds its rows in ascending order from +0 with one fused multiply-add each: the tiles' bits exactly.
+inline constexpr int kSlideSlots = 21;
+
+template <typename TIn, typename TOut>
+struct SlideJob {
+  const TIn* x = nullptr;       // output 0's first window row, channel 0
+  std::ptrdiff_t x_stride = 0;  // elements from one row to the next
+  int64_t down = 0;             // rows between outputs (>= 2)
+  int groups = 0;               // channel groups of 8 (channels [0, 8*groups))
+  int64_t outputs = 0;          // >= 1
+  const double* taps = nullptr;  // window row k's weight, k = 0..20*down (the phase-0 table)
+  TOut* y = nullptr;            // output m of channel c goes to y[m*y_stride + c]
+  std::ptrdiff_t y_stride = 0;
+};
+
+// AVX-512 only: call when simd::Active() is AVX-512.
+template <typename TIn, typename TOut>
+void RunSlideAvx512(const SlideJob<TIn, TOut>& job);
+
 // Defined (and explicitly instantiated for float/double in and out) in the per-level files. The AVX2 and
 // AVX-512 ones may only be called when simd::Active() reports that level.
 template <typename TIn, typename TOut>
