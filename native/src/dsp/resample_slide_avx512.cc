@@ -33,11 +33,22 @@ namespace {
 
 constexpr int K = kSlideSlots;
 
-// How far ahead the first channel group requests input rows (into L2), in bytes. The kernel needs about as
-// many bytes per cycle as one core draws from memory here, and the hardware prefetchers alone left it waiting
-// (16 float32 channels x 60 s, 30k -> 1k on Zen 5: 11.9 ms without, 10.2 at 4 KiB, 9.7-9.8 at 19-32 KiB, 10.1
-// at 80 KiB). The other groups read the same rows from cache.
-constexpr std::uintptr_t kPrefetchBytes = 32 << 10;
+// Prefetching. Each row costs about 10 cycles per group of 8 channels, and 16 float32 channels need about as
+// many bytes per cycle as one core draws from memory here: the hardware prefetchers alone left the kernel
+// waiting (16 channels x 60 s, 30k -> 1k on Zen 5: 11.9 ms without, 9.7-9.9 ms with). So the first group, while
+// it walks a chunk, requests the same row of the next chunk (every cache line of the row, all channels) into
+// L2, where the other groups find this chunk's rows (a chunk of 128 float32 channels is 322 KiB). Against each
+// group requesting its own part of the rows 32 KiB ahead: 16 float64 channels 2420-2535 instead of 1426-1555 M
+// samples/s, 128 float32 channels 1410-1458 instead of 1078-1333 (the tiles: 1674-1806 and 1347-1399).
+struct Ahead {
+  std::uintptr_t offset;  // bytes from a row to the same row of the next chunk; 0: no requests
+  int lines;              // cache lines to request from there (the row's bytes, plus one for misalignment)
+  RPL_SLIDE_INLINE void Request(const void* row) const {
+    // Integer arithmetic: the rows ahead may lie past the end of the signal (a prefetch never faults).
+    const std::uintptr_t p = reinterpret_cast<std::uintptr_t>(row) + offset;
+    for (int l = 0; l < lines; ++l) __builtin_prefetch(reinterpret_cast<const void*>(p + 64 * static_cast<std::uintptr_t>(l)), 0, 2);
+  }
+};
 
 // Same instructions as the tile kernel's Avx512Vec (resample_poly_avx512.cc): the same bits.
 RPL_SLIDE_TARGET RPL_SLIDE_INLINE __m512d Load8(const float* p) {
@@ -47,14 +58,6 @@ RPL_SLIDE_TARGET RPL_SLIDE_INLINE __m512d Load8(const double* p) { return _mm512
 RPL_SLIDE_TARGET RPL_SLIDE_INLINE void Store8(double* p, __m512d v) { _mm512_storeu_pd(p, v); }
 RPL_SLIDE_TARGET RPL_SLIDE_INLINE void Store8(float* p, __m512d v) {
   _mm256_storeu_ps(p, _mm512_maskz_cvtpd_ps(0xFF, v));
-}
-
-// A broadcast into a register. GCC otherwise folds some into the multiply-adds as embedded-broadcast memory
-// operands ({1to8}); forced into operands they made the tile kernel 2.7x slower on Zen 5 (docs/filters.md).
-RPL_SLIDE_TARGET RPL_SLIDE_INLINE __m512d Tap(const double* p) {
-  __m512d h;
-  asm("vbroadcastsd %1, %0" : "=v"(h) : "m"(*p));
-  return h;
 }
 
 template <class F, int... I>
@@ -71,13 +74,13 @@ RPL_SLIDE_INLINE void ForEachSlot(F&& f) {
 // table[t*K + i]: the weight of a block's row t for an output in its i-th block.
 template <int P, typename TIn, typename TOut>
 RPL_SLIDE_TARGET RPL_SLIDE_INLINE void Block(__m512d (&a)[K], const TIn* row, std::ptrdiff_t xs, int64_t rows,
-                                             const double* table, TOut* fin, std::uintptr_t pf) {
+                                             const double* table, TOut* fin, const Ahead& ahead) {
   constexpr int kDone = (P + 1) % K;  // the slot whose output ends at row 0 (its 21st block)
   {
     const __m512d x = Load8(row);
     ForEachSlot([&](auto s) __attribute__((always_inline)) {
       constexpr int i = (P - s + K) % K;
-      a[s] = _mm512_fmadd_pd(x, Tap(table + i), a[s]);
+      a[s] = _mm512_fmadd_pd(x, _mm512_set1_pd(table[i]), a[s]);
     });
   }
   if (fin != nullptr) Store8(fin, a[kDone]);
@@ -85,13 +88,13 @@ RPL_SLIDE_TARGET RPL_SLIDE_INLINE void Block(__m512d (&a)[K], const TIn* row, st
   for (int64_t t = 1; t < rows; ++t) {
     row += xs;
     // Integer arithmetic: the row ahead may lie past the end of the signal (a prefetch never faults).
-    if (pf != 0) __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(row) + pf), 0, 2);
+    ahead.Request(row);
     const __m512d x = Load8(row);
     const double* w = table + t * K;
     ForEachSlot([&](auto s) __attribute__((always_inline)) {
       if constexpr (s != kDone) {
         constexpr int i = (P - s + K) % K;
-        a[s] = _mm512_fmadd_pd(x, Tap(w + i), a[s]);
+        a[s] = _mm512_fmadd_pd(x, _mm512_set1_pd(w[i]), a[s]);
       }
     });
   }
@@ -101,7 +104,9 @@ RPL_SLIDE_TARGET RPL_SLIDE_INLINE void Block(__m512d (&a)[K], const TIn* row, st
 template <typename TIn, typename TOut>
 RPL_SLIDE_TARGET void Chunk(const SlideJob<TIn, TOut>& j, int c, int64_t b0, const double* table, double* acc) {
   __m512d a[K];
-  const std::uintptr_t pf = c == 0 ? kPrefetchBytes : 0;
+  // The first group requests the next chunk's rows, all channels, while it walks this chunk.
+  const Ahead ahead{c == 0 ? static_cast<std::uintptr_t>(K * j.down * j.x_stride) * sizeof(TIn) : 0,
+                    c == 0 ? static_cast<int>((j.x_stride * sizeof(TIn) + 63) / 64 + 1) : 0};
   ForEachSlot([&](auto s) __attribute__((always_inline)) { a[s] = _mm512_loadu_pd(acc + 8 * s); });
   const int64_t n_blocks = j.outputs + K - 1, last = n_blocks - 1;
   ForEachSlot([&](auto p) __attribute__((always_inline)) {
@@ -109,7 +114,7 @@ RPL_SLIDE_TARGET void Chunk(const SlideJob<TIn, TOut>& j, int c, int64_t b0, con
     if (b > last) return;
     const int64_t done = b - (K - 1);  // the output that ends in this block
     TOut* fin = done >= 0 ? j.y + done * j.y_stride + c : nullptr;
-    Block<p>(a, j.x + b * j.down * j.x_stride + c, j.x_stride, b == last ? 1 : j.down, table, fin, pf);
+    Block<p>(a, j.x + b * j.down * j.x_stride + c, j.x_stride, b == last ? 1 : j.down, table, fin, ahead);
   });
   ForEachSlot([&](auto s) __attribute__((always_inline)) { _mm512_storeu_pd(acc + 8 * s, a[s]); });
 }
