@@ -42,7 +42,8 @@ constexpr int K = kSlideSlots;
 // samples/s, 128 float32 channels 1410-1458 instead of 1078-1333 (the tiles: 1674-1806 and 1347-1399).
 struct Ahead {
   std::uintptr_t offset;  // bytes from a row to the same row of the next chunk; 0: no requests
-  int lines;              // cache lines to request from there (the row's bytes, plus one for misalignment)
+  int lines;              // cache lines to request from there: the row's bytes (rows are contiguous, so a line a
+                          // misaligned row reaches into is the next row's first)
   RPL_SLIDE_INLINE void Request(const void* row) const {
     // Integer arithmetic: the rows ahead may lie past the end of the signal (a prefetch never faults).
     const std::uintptr_t p = reinterpret_cast<std::uintptr_t>(row) + offset;
@@ -106,7 +107,7 @@ RPL_SLIDE_TARGET void Chunk(const SlideJob<TIn, TOut>& j, int c, int64_t b0, con
   __m512d a[K];
   // The first group requests the next chunk's rows, all channels, while it walks this chunk.
   const Ahead ahead{c == 0 ? static_cast<std::uintptr_t>(K * j.down * j.x_stride) * sizeof(TIn) : 0,
-                    c == 0 ? static_cast<int>((j.x_stride * sizeof(TIn) + 63) / 64 + 1) : 0};
+                    c == 0 ? static_cast<int>((j.x_stride * sizeof(TIn) + 63) / 64) : 0};
   ForEachSlot([&](auto s) __attribute__((always_inline)) { a[s] = _mm512_loadu_pd(acc + 8 * s); });
   const int64_t n_blocks = j.outputs + K - 1, last = n_blocks - 1;
   ForEachSlot([&](auto p) __attribute__((always_inline)) {
