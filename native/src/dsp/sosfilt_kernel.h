@@ -13,7 +13,9 @@
 //   y  = b0*x + z0
 //   z0 = fnmadd(a1, y, fma(b1, x, z1))      (z1 + b1*x - a1*y)
 //   z1 = fnmadd(a2, y, b2*x)
-// which is fewer operations, a shorter recursion and fewer roundings. Every kernel of one arithmetic gives
+// which is fewer operations, a shorter recursion and fewer roundings. Sections [b0, 0, -b0] (band-pass zeros
+// paired as 1 - z^-2, which sosfiltfilt gives the SIMD levels: PairBandPassZeros) drop the b1 multiply-add:
+// z0 = fnmadd(a1, y, z1), z1 = fnmsub(a2, y, b0*x) (Form::kDiffUnitTail in sosfilt_cascade.h). Every kernel of one arithmetic gives
 // the same bits (AVX-512 16/8-lane, AVX2 4-lane and the one-lane FMA kernel all perform the FMA sequence;
 // the kernels are compiled with fp-contract=off so the compiler fuses nothing else), so channel blocks,
 // layouts and levels AVX2/AVX-512 agree bit for bit; the portable kernels differ from them by rounding only
