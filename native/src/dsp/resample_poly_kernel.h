@@ -31,9 +31,10 @@ struct TileJob {
 // Decimation (up == 1) with scipy's filter length D = 20*down + 1, every output's window inside the rows: a
 // new output starts every `down` rows and each lasts 20 blocks of `down` rows plus one row, so 21 outputs are
 // in flight at any row. The sliding kernel keeps all 21 accumulators of 8 channels in registers and streams the
-// rows once: 20 or 21 multiply-adds per widened row instead of the tiles' 2k for their k outputs (the tiles
-// widen each float32 row ~3.4 times and run short, latency-bound phases at their ends). Every output still
-// adds its rows in ascending order from +0 with one fused multiply-add each: the tiles' bits exactly.
+// rows once: 20 or 21 multiply-adds per widened row, where a tile widens each float32 row ~3.4 times (its
+// head and tail phases, with fewer outputs per row, hold a third of its multiply-adds). Every output still adds
+// its rows in ascending order from +0 with one fused multiply-add each: the tiles' bits exactly. 16 float32
+// channels, 30k -> 1k on Zen 5: 2866-2962 against 2523-2593 M samples/s (docs/resampling.md).
 inline constexpr int kSlideSlots = 21;
 
 template <typename TIn, typename TOut>
