@@ -3,10 +3,10 @@
 // (b+1)*down)) is the first block of output b and the last of output b - 20, which needs only the block's
 // first row; so each block runs row 0 through all 21 slots, stores and clears the finished slot, and runs the
 // other rows through the remaining 20. A slot's tap for a row depends on how many blocks its output has run,
-// (b - s) % 21: the block code is compiled once per b % 21 (Phase), so every register index and table offset is
-// a constant. The blocks are walked in chunks of 21 (one of each phase), each chunk for every channel group in
-// turn with its accumulators saved in between: the chunk's rows (21*down rows) stay in L1/L2 for the groups
-// after the first.
+// (b - s) % 21: the block code is compiled once per b % 21 (Block's P), so every register index and table
+// offset is a constant. The blocks are walked in chunks of 21 (one of each phase), each chunk for every
+// channel group in turn with its accumulators saved in between: the chunk's rows (21*down rows) stay in
+// L1/L2 for the groups after the first.
 #include <cstddef>
 #include <cstdint>
 #include <utility>
@@ -28,16 +28,15 @@
 namespace rpl::dsp::resample_internal {
 namespace {
 
-#define RPL_SLIDE_TARGET
 #define RPL_SLIDE_INLINE inline __attribute__((always_inline))
 
 constexpr int K = kSlideSlots;
 
-// Prefetching. Each row costs about 10 cycles per group of 8 channels, and 16 float32 channels need about as
-// many bytes per cycle as one core draws from memory here: the hardware prefetchers alone left the kernel
-// waiting (16 channels x 60 s, 30k -> 1k on Zen 5: 11.9 ms without, 9.7-9.9 ms with). So the first group, while
-// it walks a chunk, requests the same row of the next chunk (every cache line of the row, all channels) into
-// L2, where the other groups find this chunk's rows (a chunk of 128 float32 channels is 322 KiB). Against each
+// Prefetching. The hardware prefetchers alone left the kernel waiting on memory (16 float32 channels x 60 s,
+// 30k -> 1k on Zen 5: 11.9 ms without, 9.7-9.9 ms with, as fast as with its input in cache). So the first
+// group, while it walks a chunk, requests the same row of the next chunk (every cache line of the row, all
+// channels) into L2, where the other groups find this chunk's rows (a chunk of 128 float32 channels is 322
+// KiB). Against each
 // group requesting its own part of the rows 32 KiB ahead: 16 float64 channels 2420-2535 instead of 1426-1555 M
 // samples/s, 128 float32 channels 1410-1458 instead of 1078-1333 (the tiles: 1674-1806 and 1347-1399).
 struct Ahead {
@@ -47,17 +46,18 @@ struct Ahead {
   RPL_SLIDE_INLINE void Request(const void* row) const {
     // Integer arithmetic: the rows ahead may lie past the end of the signal (a prefetch never faults).
     const std::uintptr_t p = reinterpret_cast<std::uintptr_t>(row) + offset;
-    for (int l = 0; l < lines; ++l) __builtin_prefetch(reinterpret_cast<const void*>(p + 64 * static_cast<std::uintptr_t>(l)), 0, 2);
+    for (int l = 0; l < lines; ++l)
+      __builtin_prefetch(reinterpret_cast<const void*>(p + 64 * static_cast<std::uintptr_t>(l)), 0, 2);
   }
 };
 
 // Same instructions as the tile kernel's Avx512Vec (resample_poly_avx512.cc): the same bits.
-RPL_SLIDE_TARGET RPL_SLIDE_INLINE __m512d Load8(const float* p) {
+RPL_SLIDE_INLINE __m512d Load8(const float* p) {
   return _mm512_maskz_cvtps_pd(0xFF, _mm256_loadu_ps(p));
 }
-RPL_SLIDE_TARGET RPL_SLIDE_INLINE __m512d Load8(const double* p) { return _mm512_loadu_pd(p); }
-RPL_SLIDE_TARGET RPL_SLIDE_INLINE void Store8(double* p, __m512d v) { _mm512_storeu_pd(p, v); }
-RPL_SLIDE_TARGET RPL_SLIDE_INLINE void Store8(float* p, __m512d v) {
+RPL_SLIDE_INLINE __m512d Load8(const double* p) { return _mm512_loadu_pd(p); }
+RPL_SLIDE_INLINE void Store8(double* p, __m512d v) { _mm512_storeu_pd(p, v); }
+RPL_SLIDE_INLINE void Store8(float* p, __m512d v) {
   _mm256_storeu_ps(p, _mm512_maskz_cvtpd_ps(0xFF, v));
 }
 
@@ -74,8 +74,8 @@ RPL_SLIDE_INLINE void ForEachSlot(F&& f) {
 // output finished after row 0 goes to `fin` (nullptr: an output before the job's first, not stored).
 // table[t*K + i]: the weight of a block's row t for an output in its i-th block.
 template <int P, typename TIn, typename TOut>
-RPL_SLIDE_TARGET RPL_SLIDE_INLINE void Block(__m512d (&a)[K], const TIn* row, std::ptrdiff_t xs, int64_t rows,
-                                             const double* table, TOut* fin, const Ahead& ahead) {
+RPL_SLIDE_INLINE void Block(__m512d (&a)[K], const TIn* row, std::ptrdiff_t xs, int64_t rows, const double* table,
+                             TOut* fin, const Ahead& ahead) {
   constexpr int kDone = (P + 1) % K;  // the slot whose output ends at row 0 (its 21st block)
   {
     const __m512d x = Load8(row);
@@ -88,7 +88,6 @@ RPL_SLIDE_TARGET RPL_SLIDE_INLINE void Block(__m512d (&a)[K], const TIn* row, st
   a[kDone] = _mm512_setzero_pd();
   for (int64_t t = 1; t < rows; ++t) {
     row += xs;
-    // Integer arithmetic: the row ahead may lie past the end of the signal (a prefetch never faults).
     ahead.Request(row);
     const __m512d x = Load8(row);
     const double* w = table + t * K;
@@ -103,7 +102,7 @@ RPL_SLIDE_TARGET RPL_SLIDE_INLINE void Block(__m512d (&a)[K], const TIn* row, st
 
 // Blocks [b0, min(b0 + K, n_blocks)) of channels [c, c + 8), b0 % K == 0, accumulators in and out of `acc`.
 template <typename TIn, typename TOut>
-RPL_SLIDE_TARGET void Chunk(const SlideJob<TIn, TOut>& j, int c, int64_t b0, const double* table, double* acc) {
+void Chunk(const SlideJob<TIn, TOut>& j, int c, int64_t b0, const double* table, double* acc) {
   __m512d a[K];
   // The first group requests the next chunk's rows, all channels, while it walks this chunk.
   const Ahead ahead{c == 0 ? static_cast<std::uintptr_t>(K * j.down * j.x_stride) * sizeof(TIn) : 0,
@@ -141,7 +140,6 @@ template void RunSlideAvx512(const SlideJob<float, double>&);
 template void RunSlideAvx512(const SlideJob<double, float>&);
 template void RunSlideAvx512(const SlideJob<double, double>&);
 
-#undef RPL_SLIDE_TARGET
 #undef RPL_SLIDE_INLINE
 
 }  // namespace rpl::dsp::resample_internal
