@@ -135,7 +135,7 @@ void Fused(const double* coef, double* state, int sw, const In& in, const Out& o
     a1[s] = V::Set1(q[3]), a2[s] = V::Set1(q[4]);
     z0[s] = V::Load(state + (2 * s) * sw), z1[s] = V::Load(state + (2 * s + 1) * sw);
   }
-  // As cascade::Rows: section 0 general (or symmetric), the others unit-tailed unless F is general.
+  // As cascade::Rows: each section as cascade::SectionOf runs it for the coefficient form F.
   auto step = [&](R x) __attribute__((always_inline)) {
     for (int s = 0; s < NSEC; ++s) x = cascade::SectionOf<V, F>(s, x, b0[s], b1[s], b2[s], a1[s], a2[s], z0[s], z1[s]);
     return x;
@@ -210,13 +210,9 @@ void PairToChannels(const double* coef, double* state, const In& in, float* cons
     const double* q = coef;
     asm volatile("" : "+r"(q));  // keeps the broadcasts in the loop
     for (int s = 0; s < NSEC; ++s) {
-      if constexpr (F == Form::kDiffUnitTail) {  // no b1, b2 to load
-        const R a2 = V::Set1(q[5 * s + 4]);
-        x = cascade::SectionOf<V, F>(s, x, b0[s], a2, a2, a1[s], a2, z0[s], z1[s]);
-      } else {
-        const R b1 = V::Set1(q[5 * s + 1]), b2 = V::Set1(q[5 * s + 2]), a2 = V::Set1(q[5 * s + 4]);
-        x = cascade::SectionOf<V, F>(s, x, b0[s], b1, b2, a1[s], a2, z0[s], z1[s]);
-      }
+      // (The forms that use no b1 or b2 leave those broadcasts unused, and the compiler drops them.)
+      const R b1 = V::Set1(q[5 * s + 1]), b2 = V::Set1(q[5 * s + 2]), a2 = V::Set1(q[5 * s + 4]);
+      x = cascade::SectionOf<V, F>(s, x, b0[s], b1, b2, a1[s], a2, z0[s], z1[s]);
     }
     _mm256_store_ps(rows[k], _mm512_cvtpd_ps(x.lo));  // = V::Store of the row
     _mm256_store_ps(rows[k] + 8, _mm512_cvtpd_ps(x.hi));
